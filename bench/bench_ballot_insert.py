@@ -1,0 +1,292 @@
+"""Casting a ballot: ballots/s through the Django stack on PostgreSQL vs raw psycopg INSERTs of the same rows.
+
+    .venv/bin/python bench/bench_ballot_insert.py [--http-seconds 20] [--n 1500]
+
+One stored ballot = one ``budget_ballot`` row, its 1-2 ``budget_ballot_choices`` rows and one
+``budget_ballotaudit`` row, committed in one transaction (that is what budget.services._store_ballot writes).
+Measured on the scratch database aimaq_bench (PostgreSQL on 127.0.0.1, synchronous_commit as configured),
+fresh voters for every row:
+
+  http      the real thing: GET the ballot page + POST the form through gunicorn (4 sync workers), 8 clients
+  django    in-process, one thread: the POST through Django's test client (middleware, session in Redis, view,
+            form, service, ORM, redirect; no HTTP server, no CSRF check)
+  service   in-process, one thread: budget.services.cast_ballot() alone (ORM and the rules)
+  raw       psycopg, one connection: INSERT ballot RETURNING id, INSERT choices, INSERT audit, COMMIT
+  raw x4    the same on 4 connections in parallel threads (to compare with 4 gunicorn workers)
+  raw batch executemany of the same rows, 500 ballots per transaction (an upper bound, not a voting pattern)
+
+Prints ballots/s of each and the ratios raw/django, raw/service and (raw x4)/http; checks the row counts.
+Bounded: every phase has a count and a time cap; < 3 minutes; cleans up.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import load_common as lc  # noqa: E402
+
+# psycopg connections of the raw phases stay open until their PostgreSQL backend's CPU time has been read
+# (a backend that has exited can no longer be measured), then measured() closes them.
+_OPEN: list = []
+
+
+def _connect():
+    import psycopg
+
+    conn = psycopg.connect(lc.pg_url(lc.BENCH_DB))
+    _OPEN.append(conn)
+    return conn
+
+
+class Slots:
+    """Fresh (resident, bucket) pairs, each used once across all phases."""
+
+    def __init__(self, world: lc.World):
+        self.world = world
+        self.buckets = sorted(world.buckets)
+        self.next_resident = 0
+        self.lock = threading.Lock()
+
+    def residents(self, n: int) -> list[lc.Resident]:
+        with self.lock:
+            chunk = self.world.residents[self.next_resident:self.next_resident + n]
+            self.next_resident += len(chunk)
+        return chunk
+
+    def pairs(self, n: int, rng: random.Random) -> list[tuple[lc.Resident, int, tuple[int, ...]]]:
+        out = []
+        for resident in self.residents((n + len(self.buckets) - 1) // len(self.buckets)):
+            for bucket_id in self.buckets:
+                options = self.world.buckets[bucket_id]
+                out.append((resident, bucket_id, tuple(sorted(rng.sample(options, rng.randint(1, self.world.max_choices))))))
+        return out[:n]
+
+
+def phase_django(slots: Slots, n: int, cap: float, rng) -> tuple[int, float]:
+    from django.test import Client
+    from django.urls import get_resolver
+
+    _ = get_resolver().url_patterns  # import the views (pandas/scipy via geo.maps) before the clock starts
+    client = Client(HTTP_HOST="127.0.0.1")
+    done, spent = 0, 0.0
+    t_cap = time.monotonic() + cap
+    for resident, bucket_id, choices in slots.pairs(n, rng):
+        if time.monotonic() > t_cap:
+            break
+        client.cookies["sessionid"] = resident.session_key
+        t = time.perf_counter()
+        response = client.post(f"/{lc.LANG}/budget/buckets/{bucket_id}/vote/", {"choices": list(choices)})
+        spent += time.perf_counter() - t
+        if response.status_code != 302:
+            raise RuntimeError(f"django phase: POST answered {response.status_code}")
+        done += 1
+    return done, spent
+
+
+def phase_service(slots: Slots, n: int, cap: float, rng) -> tuple[int, float]:
+    from django.contrib.auth import get_user_model
+
+    from budget import services
+    from budget.models import Bucket
+
+    pairs = slots.pairs(n, rng)
+    users = get_user_model().objects.in_bulk([r.user_id for r, _b, _c in pairs])
+    buckets = Bucket.objects.in_bulk(list(slots.world.buckets))
+    done, spent = 0, 0.0
+    t_cap = time.monotonic() + cap
+    for resident, bucket_id, choices in pairs:
+        if time.monotonic() > t_cap:
+            break
+        t = time.perf_counter()
+        _ballot, created = services.cast_ballot(buckets[bucket_id], users[resident.user_id], list(choices))
+        spent += time.perf_counter() - t
+        assert created
+        done += 1
+    return done, spent
+
+
+def _sql():
+    from budget.models import Ballot, BallotAudit
+
+    through = Ballot.choices.through
+    return {
+        "ballot": f'INSERT INTO "{Ballot._meta.db_table}" (cycle_id, bucket_id, voter_hash, voter_id, voter_district_id, '
+                  f'channel, entered_by_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, NULL, %s, %s) '
+                  f'RETURNING id',
+        "choices": f'INSERT INTO "{through._meta.db_table}" (ballot_id, proposal_id) VALUES (%s, %s)',
+        "audit": f'INSERT INTO "{BallotAudit._meta.db_table}" (ballot_id, action, actor_id, at, old, new) '
+                 f"VALUES (%s, 'create', %s, %s, NULL, %s)",
+    }
+
+
+def _profile_ids(pairs) -> dict[int, int]:
+    from budget.models import ResidentProfile
+
+    return dict(ResidentProfile.objects.filter(user_id__in=[r.user_id for r, _b, _c in pairs])
+                .values_list("user_id", "pk"))
+
+
+def phase_raw(slots: Slots, n: int, cap: float, rng, *, connections: int = 1) -> tuple[int, float]:
+    """One transaction per ballot, like the application; ``connections`` threads in parallel. Returns wall time."""
+    sql = _sql()
+    world = slots.world
+    pairs = slots.pairs(n, rng)
+    profiles = _profile_ids(pairs)
+    shares = [pairs[i::connections] for i in range(connections)]
+    counts = [0] * connections
+    conns = [_connect() for _ in range(connections)]
+    t_cap = time.monotonic() + cap
+
+    def run(k: int):
+        conn = conns[k]
+        for resident, bucket_id, choices in shares[k]:
+            if time.monotonic() > t_cap:
+                break
+            now = dt.datetime.now(dt.timezone.utc)
+            with conn.transaction():
+                ballot_id = conn.execute(sql["ballot"], (world.cycle_id, bucket_id, resident.iin_hash,
+                                                         profiles[resident.user_id], world.district_id, "online",
+                                                         now, now)).fetchone()[0]
+                with conn.cursor() as cur:
+                    cur.executemany(sql["choices"], [(ballot_id, c) for c in choices])
+                conn.execute(sql["audit"], (ballot_id, resident.user_id, now, json.dumps(list(choices))))
+            counts[k] += 1
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(connections)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return sum(counts), time.perf_counter() - t
+
+
+def phase_raw_batch(slots: Slots, n: int, cap: float, rng, batch: int = 500) -> tuple[int, float]:
+    sql = _sql()
+    world = slots.world
+    pairs = slots.pairs(n, rng)
+    profiles = _profile_ids(pairs)
+    done = 0
+    conn = _connect()
+    t_cap = time.monotonic() + cap
+    t = time.perf_counter()
+    for i in range(0, len(pairs), batch):
+        if time.monotonic() > t_cap:
+            break
+        chunk = pairs[i:i + batch]
+        now = dt.datetime.now(dt.timezone.utc)
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(sql["ballot"], [
+                (world.cycle_id, b, r.iin_hash, profiles[r.user_id], world.district_id, "online", now, now)
+                for r, b, _c in chunk], returning=True)
+            ids = []
+            while True:
+                ids.append(cur.fetchone()[0])
+                if not cur.nextset():
+                    break
+            cur.executemany(sql["choices"], [(bid, c) for bid, (_r, _b, cs) in zip(ids, chunk, strict=True) for c in cs])
+            cur.executemany(sql["audit"], [(bid, r.user_id, now, json.dumps(list(cs)))
+                                           for bid, (r, _b, cs) in zip(ids, chunk, strict=True)])
+        done += len(chunk)
+    return done, time.perf_counter() - t
+
+
+def count_rows(world: lc.World) -> tuple[int, int, int]:
+    from django.db import connections
+
+    from budget.models import Ballot, BallotAudit
+
+    connections.close_all()
+    ballots = Ballot.objects.filter(cycle_id=world.cycle_id)
+    return (ballots.count(), Ballot.choices.through.objects.filter(ballot__cycle_id=world.cycle_id).count(),
+            BallotAudit.objects.filter(ballot__cycle_id=world.cycle_id).count())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--http-seconds", type=float, default=20)
+    parser.add_argument("--http-clients", type=int, default=8)
+    parser.add_argument("--n", type=int, default=1500, help="ballots per in-process and raw phase")
+    parser.add_argument("--residents", type=int, default=9000)
+    args = parser.parse_args()
+    if not (1 <= args.http_seconds <= 40 and 10 <= args.n <= 5000):
+        parser.error("http-seconds 1-40, n 10-5000")
+    rng = random.Random(11)
+    rates: dict[str, float] = {}
+    problems: list[str] = []
+    with lc.Bench("bench_ballot_insert: ballots/s, Django vs raw psycopg", residents=args.residents) as bench:
+        world = bench.world
+        slots = Slots(world)
+        expected = {"ballots": 0}
+
+        costs: dict[str, float] = {}
+
+        def measured(name: str, phase, *a, note: str = "", **kw) -> None:
+            """Run a phase; print ballots/s and the CPU it cost per ballot (this process + PostgreSQL)."""
+            cpu0, pg_sampler = time.process_time(), lc.CpuSampler(lc.postgres_pids)
+            done, seconds = phase(*a, **kw)
+            cpu = time.process_time() - cpu0
+            pg = pg_sampler.stop()
+            while _OPEN:
+                _OPEN.pop().close()
+            rates[name] = done / seconds if seconds else 0.0
+            costs[name] = (cpu + pg) / done if done else 0.0
+            expected["ballots"] += done
+            lc.log(f"   {name:<10} {done:6d} ballots in {seconds:6.2f} s = {rates[name]:8.1f} ballots/s  "
+                   f"CPU/ballot {cpu / max(done, 1) * 1000:5.2f} ms here + {pg / max(done, 1) * 1000:4.2f} ms PostgreSQL  {note}")
+
+        http_residents = slots.residents(min(len(world.residents) // 5, 1500))
+        result = lc.run_load(bench, voters=args.http_clients, duration=args.http_seconds,
+                             max_ballots=2 * len(http_residents), confirm=False, residents=http_residents)
+        confirmed = sum(1 for b in result.ballots if b.outcome == "confirmed")
+        in_window = sum(1 for b in result.ballots if b.outcome == "confirmed" and b.start + b.latency <= result.duration)
+        bad = [r for r in result.reqs if not (r.status == 200 or r.status == 302)]
+        if bad or confirmed != len(result.ballots):
+            problems.append(f"http phase: {len(bad)} bad requests, {len(result.ballots) - confirmed} unconfirmed")
+        rates["http"] = in_window / result.duration
+        expected["ballots"] += confirmed
+        post = sorted(r.latency for r in result.reqs if r.phase == "vote")
+        costs["http"] = (result.server_cpu + result.postgres_cpu) / max(confirmed, 1)
+        lc.log(f"   {'http':<10} {confirmed:6d} ballots in {result.duration:6.2f} s = {rates['http']:8.1f} ballots/s  "
+               f"CPU/ballot {result.server_cpu / max(confirmed, 1) * 1000:5.2f} ms gunicorn + "
+               f"{result.postgres_cpu / max(confirmed, 1) * 1000:4.2f} ms PostgreSQL  "
+               f"(GET form + POST, {args.http_clients} clients, 4 sync workers; POST p50 {lc.ms(lc.percentile(post, 50))}; "
+               f"load average before {result.loadavg_before})")
+        bench.stop_gunicorn()  # the in-process phases get the machine to themselves
+
+        measured("django", phase_django, slots, args.n, 25, rng, note="(POST only, test client, one thread)")
+        measured("service", phase_service, slots, args.n, 25, rng, note="(services.cast_ballot, one thread)")
+        measured("raw", phase_raw, slots, args.n, 15, rng, note="(psycopg, 1 connection, 1 transaction per ballot)")
+        measured("raw x4", phase_raw, slots, 2 * args.n, 15, rng, connections=4,
+                 note="(psycopg, 4 connections, 1 transaction per ballot)")
+        measured("raw batch", phase_raw_batch, slots, 4 * args.n, 15, rng,
+                 note="(psycopg executemany, 500 ballots per transaction)")
+
+        n_ballots, n_choices, n_audit = count_rows(world)
+        lc.log(f"   rows: {n_ballots} ballots, {n_choices} choices, {n_audit} audit entries")
+        if n_ballots != expected["ballots"] or n_audit != n_ballots or not (n_ballots <= n_choices <= 2 * n_ballots):
+            problems.append(f"row counts: {n_ballots} ballots (expected {expected['ballots']}), {n_choices} choices, "
+                            f"{n_audit} audit")
+        if costs.get("raw"):
+            lc.log("   CPU cost per ballot relative to raw (contention-independent): "
+                   + ", ".join(f"{k} {costs[k] / costs['raw']:.1f}x" for k in ("http", "django", "service", "raw batch")
+                               if costs.get(k)))
+        if rates.get("django") and rates.get("service"):
+            lc.log(f"   ratio raw / django   = {rates['raw'] / rates['django']:.1f}x  (one thread each)")
+            lc.log(f"   ratio raw / service  = {rates['raw'] / rates['service']:.1f}x")
+        if rates.get("http"):
+            lc.log(f"   ratio (raw x4) / http = {rates['raw x4'] / rates['http']:.1f}x  "
+                   f"(4 connections vs 4 workers; http includes the ballot page GET)")
+            lc.log(f"   ratio raw / http      = {rates['raw'] / rates['http']:.1f}x")
+        return lc.finish(problems)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

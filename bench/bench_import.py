@@ -1,0 +1,154 @@
+"""Benchmark of the Open SDG import: the pure core now, the Django import later (hook below).
+
+    .venv/bin/python bench/bench_import.py [--runs 5] [--max-ratio 2.0]
+
+Times, over the 273 CSV files of fixtures/kazstat-sdg-data/ (45,585 data rows):
+
+* baseline   -- plain ``pandas.read_csv(path)`` of every ``data/indicator_*.csv`` (no validation);
+* core/data  -- ``read_repository(root, metadata=False, duplicates="first")``: parse + validate every
+               file (code table load included) and build the per-file frames;
+* core/all   -- the same plus meta/, indicator-config/ and translations/ (629 YAML files);
+* round trip -- ``write_like_source`` of every file (for information).
+
+Each is the best of ``--runs`` runs (the box is shared; best-of is the least noisy estimator).  The
+acceptance figure is core/data ÷ baseline (target <= 2); exits 1 if it exceeds ``--max-ratio`` or if
+the national set does not read cleanly.  Reads only fixtures/; bounded: a few seconds per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from localization.core.opensdg import read_repository, write_like_source  # noqa: E402
+
+NATIONAL = ROOT / "fixtures" / "kazstat-sdg-data"
+MAX_RUNS = 20  # keep the benchmark bounded whatever is asked
+
+
+def best_of(runs: int, fn):
+    best, result = float("inf"), None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, result
+
+
+def plain_pandas(files):
+    return [pd.read_csv(p) for p in files]
+
+
+def core_data():
+    return read_repository(NATIONAL, metadata=False, duplicates="first")
+
+
+def core_all():
+    return read_repository(NATIONAL, metadata=True, duplicates="first")
+
+
+# =====================================================================================================
+# HOOK: full Django import (localization.services.imports, the code behind ``import_opensdg``)
+# -----------------------------------------------------------------------------------------------------
+# Target: the full import, DB writes included, <= 3 x the plain pandas baseline.
+#
+# A fresh SQLite test database (in memory, as the test suite uses) is created and migrated once, with the
+# reference data (regions, SDG framework) loaded.  Each timed run imports the whole national set into it
+# -- read + validate (core/all) + 273 indicators + 45,409 values + their 45,409 history rows -- inside a
+# transaction rolled back at the end (the rollback is timed too), so every run starts from the same
+# fresh state.  Setting up also times, for information, the idempotent re-import (nothing changes).
+def django_hook():
+    import os
+
+    os.environ["DATABASE_URL"] = "sqlite:///" + str(ROOT / "bench-import.sqlite3")  # the test DB is in memory
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test.utils import setup_test_environment
+
+    from localization.reference import load_all
+    from localization.services.imports import import_repository
+
+    setup_test_environment()
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    load_all()
+
+    class Rollback(Exception):
+        pass
+
+    def django_import(reimport=False):
+        try:
+            with transaction.atomic():
+                run = import_repository(NATIONAL)
+                assert run.files_total == 273 and not run.errors and run.rows_created == 45_409, run.errors[:3]
+                if reimport:
+                    t = time.perf_counter()
+                    again = import_repository(NATIONAL)
+                    t = time.perf_counter() - t
+                    assert (again.rows_created, again.rows_updated, again.rows_unchanged) == (0, 0, 45_409)
+                    t_plain, _ = best_of(3, lambda: plain_pandas(sorted((NATIONAL / "data").glob("indicator_*.csv"))))
+                    print(f"django    re-import, nothing changes     {t * 1000:8.1f} ms   ratio {t / t_plain:.2f} (information)")
+                raise Rollback
+        except Rollback:
+            pass
+
+    django_import(reimport=True)  # warm-up, and the re-import figure
+    return django_import
+# =====================================================================================================
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--max-ratio", type=float, default=2.0)
+    args = ap.parse_args(argv)
+    runs = max(1, min(args.runs, MAX_RUNS))
+
+    files = sorted((NATIONAL / "data").glob("indicator_*.csv"))
+    core_data()  # warm-up: imports, file cache
+    plain_pandas(files)
+
+    t_plain, frames = best_of(runs, lambda: plain_pandas(files))
+    t_data, repo = best_of(runs, core_data)
+    t_all, repo_all = best_of(runs, core_all)
+    t_write, _ = best_of(runs, lambda: [write_like_source(f) for f in repo.files])
+
+    n_rows_plain = sum(len(f) for f in frames)
+    n_rows = sum(f.n_rows for f in repo.files)
+    kept = sum(len(f.frame) for f in repo.files)
+    print(f"files: {len(files)}; data rows: pandas {n_rows_plain:,}, core read {n_rows:,}, kept {kept:,} "
+          f"(later copies of repeated keys dropped); errors {len(repo_all.errors)}, warnings {len(repo.warnings)}")
+    print(f"baseline  pandas.read_csv x {len(files)}      {t_plain * 1000:8.1f} ms")
+    print(f"core/data read_repository(metadata=False) {t_data * 1000:8.1f} ms   ratio {t_data / t_plain:.2f}")
+    print(f"core/all  read_repository(metadata=True)  {t_all * 1000:8.1f} ms   ratio {t_all / t_plain:.2f}")
+    print(f"write     write_like_source x {len(repo.files)}     {t_write * 1000:8.1f} ms")
+
+    ok = len(files) == 273 and n_rows == 45_585 and not repo_all.errors
+    if not ok:
+        print("FAIL: the national set did not read cleanly")
+    if t_data / t_plain > args.max_ratio:
+        print(f"FAIL: core/data ratio {t_data / t_plain:.2f} > {args.max_ratio}")
+        ok = False
+
+    hook = django_hook()
+    if hook is not None:
+        t_django, _ = best_of(min(runs, 3), hook)
+        ratio = t_django / t_plain
+        print(f"django    full import                    {t_django * 1000:8.1f} ms   ratio {ratio:.2f} (limit 3)")
+        ok = ok and ratio <= 3.0
+    else:
+        print("django    full import: hook not filled in yet (see HOOK section)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

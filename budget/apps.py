@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BudgetConfig(AppConfig):
+    name = "budget"
+    verbose_name = _("People's Participation Budget")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def load_demo(self, stdout) -> None:
+        """Called by ``manage.py load_demo``: one clearly labelled demo cycle (idempotent)."""
+        from .demo import load_demo
+
+        load_demo(stdout)

@@ -1,0 +1,541 @@
+"""PPB pages. Thin: permissions and rules are in budget.services."""
+from __future__ import annotations
+
+import csv
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
+
+from localization.models import current_lang
+
+from . import services
+from .forms import (
+    BallotForm,
+    ImplementationForm,
+    MilestoneForm,
+    PaperBallotForm,
+    ProposalForm,
+    ReviewForm,
+    SignUpForm,
+    StageForm,
+    apply_error,
+)
+from .models import (
+    Attachment,
+    Bucket,
+    CountResult,
+    Cycle,
+    Implementation,
+    Proposal,
+    Review,
+    Stage,
+    stage_index,
+)
+from .services import BudgetError
+
+
+def _cycle_qs():
+    return Cycle.objects.select_related("district__region", "region")
+
+
+def _money(value) -> str:
+    return f"{int(value):,}".replace(",", " ")
+
+
+# --------------------------------------------------------------------------------------------------- cycles
+
+def cycle_list(request):
+    cycles = list(_cycle_qs().annotate(n_proposals=Count("proposals")))
+    return render(request, "budget/cycle_list.html", {"cycles": cycles})
+
+
+def cycle_detail(request, pk):
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    services.ensure_frozen(cycle)
+    current = cycle.stage()
+    timeline = [
+        {"stage": s, "label": label, "first": first, "last": last, "current": s == current,
+         "past": stage_index(s) < stage_index(current)}
+        for s, label, first, last in cycle.timeline()
+    ]
+    buckets = list(cycle.buckets.prefetch_related("sponsorships"))
+    profile = services.resident_of(request.user)
+    my_ballots = {}
+    if profile is not None:
+        my_ballots = dict(cycle.ballots.filter(voter_hash=profile.iin_hash).values_list("bucket_id", "channel"))
+    context = {
+        "cycle": cycle,
+        "stage": current,
+        "timeline": timeline,
+        "buckets": buckets,
+        "my_ballots": my_ballots,
+        "can_manage": services.can_manage(request.user, cycle),
+        "is_expert": services.is_assigned_expert(request.user, cycle),
+        "can_submit": request.user.is_authenticated and services.submission_problem(cycle, request.user) is None,
+        "voting_open": current == Stage.VOTING,
+        "voting_closed": cycle.voting_closed,
+        "counted": cycle.closed_at is not None,
+        "stage_changes": cycle.stage_changes.select_related("changed_by")[:10],
+        "Stage": Stage,
+    }
+    return render(request, "budget/cycle_detail.html", context)
+
+
+@login_required
+def cycle_stage(request, pk):
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    if not services.can_manage(request.user, cycle):
+        raise PermissionDenied
+    form = StageForm(request.POST or None, initial={"stage": cycle.stage_override})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_stage(cycle, request.user, form.cleaned_data["stage"], form.cleaned_data["reason"])
+        except BudgetError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("The stage was changed and the change was logged."))
+            return redirect("budget:cycle_detail", pk=cycle.pk)
+    return render(request, "budget/stage_form.html", {"cycle": cycle, "form": form})
+
+
+@login_required
+def cycle_close(request, pk):
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    if not services.can_manage(request.user, cycle):
+        raise PermissionDenied
+    problem = services.close_problem(cycle)
+    if request.method == "POST":
+        try:
+            services.close_cycle(cycle, request.user)
+        except BudgetError as error:
+            messages.error(request, error.message)
+            return redirect("budget:cycle_detail", pk=cycle.pk)
+        messages.success(request, _("The votes were counted and the results published."))
+        return redirect("budget:results", pk=cycle.pk)
+    return render(request, "budget/close_confirm.html", {"cycle": cycle, "problem": problem})
+
+
+# --------------------------------------------------------------------------------------------------- proposals
+
+def proposal_list(request, pk):
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    proposals = cycle.proposals.select_related("bucket").order_by("bucket_id", "id")
+    status = request.GET.get("status")
+    if status in Proposal.Status.values:
+        proposals = proposals.filter(status=status)
+    return render(request, "budget/proposal_list.html", {
+        "cycle": cycle, "proposals": proposals, "statuses": Proposal.Status.choices, "status": status,
+    })
+
+
+def _proposal_or_404(pk):
+    return get_object_or_404(
+        Proposal.objects.select_related("cycle__district__region", "cycle__region", "bucket", "author"), pk=pk
+    )
+
+
+def proposal_detail(request, pk):
+    proposal = _proposal_or_404(pk)
+    cycle = proposal.cycle
+    votes = None
+    result = CountResult.objects.filter(bucket_id=proposal.bucket_id).first() if cycle.voting_closed else None
+    if result is not None:
+        votes = result.tallies.get(str(proposal.pk))
+    reviews = proposal.reviews.prefetch_related("verdicts").order_by("round")
+    user = request.user
+    is_author = user.is_authenticated and proposal.author_id == user.pk
+    context = {
+        "proposal": proposal,
+        "cycle": cycle,
+        "reviews": reviews,
+        "votes": votes,
+        "result": result,
+        "rss": services.settlement_context(proposal),
+        "is_author": is_author,
+        "can_edit": is_author and services.edit_problem(proposal, user) is None,
+        "review_round": services.open_round(proposal) if services.is_assigned_expert(user, cycle) else None,
+        "implementation": Implementation.objects.filter(proposal=proposal).prefetch_related("milestones").first(),
+        "point": json.dumps({"lat": proposal.lat, "lon": proposal.lon, "title": proposal.title}),
+    }
+    return render(request, "budget/proposal_detail.html", context)
+
+
+def attachment_file(request, pk):
+    attachment = get_object_or_404(Attachment, pk=pk)
+    content_type = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}[attachment.kind]
+    response = FileResponse(attachment.file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}.{attachment.kind}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _proposal_form_page(request, cycle, form, proposal=None):
+    return render(request, "budget/proposal_form.html", {
+        "cycle": cycle, "form": form, "proposal": proposal,
+        "area_url": reverse("budget:cycle_area", args=[cycle.pk]),
+    })
+
+
+@login_required
+def proposal_submit(request, pk):
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    problem = services.submission_problem(cycle, request.user)
+    if problem:
+        messages.error(request, problem.message)
+        if problem.code == "not_resident":
+            return redirect(f"{reverse('budget:signup')}?next={request.path}")
+        return redirect("budget:cycle_detail", pk=cycle.pk)
+    form = ProposalForm(request.POST or None, request.FILES or None, cycle=cycle, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.submit_proposal(
+                cycle, request.user, form.proposal_data(), targets=form.cleaned_data["sdg_targets"],
+                co_applicants=form.cleaned_data.get("co_applicant_users", []),
+                files=form.cleaned_data.get("attachments") or [],
+            )
+        except BudgetError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Your proposal was received. We will tell you the experts' decision."))
+            return redirect("budget:proposal_detail", pk=proposal.pk)
+    return _proposal_form_page(request, cycle, form)
+
+
+@login_required
+def proposal_edit(request, pk):
+    proposal = _proposal_or_404(pk)
+    problem = services.edit_problem(proposal, request.user)
+    if problem:
+        messages.error(request, problem.message)
+        return redirect("budget:proposal_detail", pk=proposal.pk)
+    form = ProposalForm(
+        request.POST or None, request.FILES or None, cycle=proposal.cycle, user=request.user, proposal=proposal
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_proposal(
+                proposal, request.user, form.proposal_data(), targets=form.cleaned_data["sdg_targets"],
+                co_applicants=form.cleaned_data.get("co_applicant_users", []),
+                files=form.cleaned_data.get("attachments") or [],
+            )
+        except BudgetError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("budget:proposal_detail", pk=proposal.pk)
+    return _proposal_form_page(request, proposal.cycle, form, proposal)
+
+
+@require_GET
+def cycle_area(request, pk):
+    """GeoJSON of the cycle's territory (district or city), for the pin map."""
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    boundary = services.area_boundary(cycle)
+    if boundary is None:
+        raise Http404
+    feature = {
+        "type": "Feature",
+        "properties": {"name": cycle.owner_name},
+        "geometry": json.loads(boundary.web_geometry or boundary.geometry),
+    }
+    body = json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+
+
+# --------------------------------------------------------------------------------------------------- review
+
+@login_required
+def review_queue(request):
+    if request.user.role != "expert":
+        raise PermissionDenied
+    cycles = Cycle.objects.filter(experts__expert=request.user).select_related("district", "region")
+    done = Review.objects.filter(expert=request.user).select_related("proposal__cycle").order_by("-created_at")[:50]
+    return render(request, "budget/review_queue.html", {
+        "cycles": cycles, "waiting": services.review_queue(request.user), "done": done,
+    })
+
+
+@login_required
+def review_form(request, pk):
+    proposal = _proposal_or_404(pk)
+    if not services.is_assigned_expert(request.user, proposal.cycle):
+        raise PermissionDenied
+    round_ = services.open_round(proposal)
+    if round_ is None:
+        messages.error(request, _("This proposal cannot be reviewed at this stage."))
+        return redirect("budget:proposal_detail", pk=proposal.pk)
+    form = ReviewForm(request.POST or None, proposal=proposal, round_=round_)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_review(
+                proposal, request.user, verdicts=form.verdicts(), decision=form.cleaned_data["decision"],
+                explanation=form.cleaned_data["explanation"], adjusted_cost=form.cleaned_data["adjusted_cost"],
+            )
+        except BudgetError as error:
+            target = error.field if error.field in form.fields else (
+                f"reason_{error.field}" if error.field and f"reason_{error.field}" in form.fields else None
+            )
+            form.add_error(target, error.message)
+        else:
+            messages.success(request, _("The decision was recorded and published in the protocol."))
+            return redirect("budget:review_queue")
+    return render(request, "budget/review_form.html", {"proposal": proposal, "form": form, "round": round_,
+                                                        "cycle": proposal.cycle})
+
+
+def protocol(request, pk):
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    reviews = (
+        Review.objects.filter(proposal__cycle=cycle)
+        .select_related("proposal__bucket")
+        .prefetch_related("verdicts")
+        .order_by("proposal_id", "round")
+    )
+    return render(request, "budget/protocol.html", {"cycle": cycle, "reviews": reviews})
+
+
+# --------------------------------------------------------------------------------------------------- voting
+
+def _bucket_or_404(pk):
+    return get_object_or_404(Bucket.objects.select_related("cycle__district__region", "cycle__region"), pk=pk)
+
+
+def ballot(request, pk):
+    bucket = _bucket_or_404(pk)
+    cycle = bucket.cycle
+    services.ensure_frozen(cycle)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={request.path}")
+    existing = services.my_ballot(bucket, request.user)
+    problem = None
+    if cycle.stage() != Stage.VOTING:
+        problem = _("Voting is not open: ballots are accepted only during the voting stage.")
+    else:
+        refusal = services.voting_problem(cycle, services.resident_of(request.user))
+        problem = refusal.message if refusal else None
+    can_change = existing is None or (cycle.vote_changeable and existing.channel == "online")
+    initial = {"choices": list(existing.choices.values_list("pk", flat=True))} if existing else None
+    form = BallotForm(request.POST or None, bucket=bucket, initial=initial)
+    if request.method == "POST":
+        if problem:
+            messages.error(request, problem)
+        elif form.is_valid():
+            try:
+                _ballot, created = services.cast_ballot(bucket, request.user, [p.pk for p in form.cleaned_data["choices"]])
+            except BudgetError as error:
+                apply_error(form, error)
+            else:
+                messages.success(request, _("Your vote was recorded.") if created else _("Your vote was changed."))
+                return redirect("budget:ballot", pk=bucket.pk)
+    return render(request, "budget/ballot.html", {
+        "bucket": bucket, "cycle": cycle, "form": form, "existing": existing, "problem": problem,
+        "can_change": can_change,
+    })
+
+
+@sensitive_post_parameters("iin")
+@login_required
+def paper_ballot(request, pk):
+    bucket = _bucket_or_404(pk)
+    cycle = bucket.cycle
+    if not services.can_manage(request.user, cycle):
+        raise PermissionDenied
+    form = PaperBallotForm(request.POST or None, bucket=bucket)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enter_paper_ballot(
+                bucket, request.user, iin=form.cleaned_data["iin"], district=form.cleaned_data["district"],
+                proposal_ids=[p.pk for p in form.cleaned_data["choices"]],
+            )
+        except BudgetError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("The paper ballot was recorded."))
+            return redirect("budget:paper_ballot", pk=bucket.pk)
+    entered = bucket.ballots.filter(channel="paper", entered_by=request.user).count()
+    return render(request, "budget/paper_ballot.html", {
+        "bucket": bucket, "cycle": cycle, "form": form, "voting_open": cycle.stage() == Stage.VOTING,
+        "entered": entered,
+    })
+
+
+# --------------------------------------------------------------------------------------------------- results
+
+def results(request, pk):
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    rows = []
+    if cycle.voting_closed:
+        for result in CountResult.objects.filter(cycle=cycle).select_related("bucket").order_by("bucket_id"):
+            proposals = {p.pk: p for p in result.bucket.proposals.filter(pk__in=[int(k) for k in result.tallies])}
+            winners = [proposals[pid] for pid in result.winners if pid in proposals]
+            others = sorted(
+                (p for pid, p in proposals.items() if pid not in set(result.winners)),
+                key=lambda p: (-result.tallies.get(str(p.pk), 0), p.pk),
+            )
+            rows.append({
+                "result": result,
+                "bucket": result.bucket,
+                "winners": [(p, result.tallies.get(str(p.pk), 0)) for p in winners],
+                "others": [(p, result.tallies.get(str(p.pk), 0)) for p in others],
+                "fairness_rows": services.fairness_rows(result),
+                "share_pct": round(100 * result.fairness.get("share_with_funded", 0), 1),
+            })
+    return render(request, "budget/results.html", {
+        "cycle": cycle, "rows": rows, "voting_closed": cycle.voting_closed, "can_manage": services.can_manage(request.user, cycle),
+        "rule_label": Cycle.CountingRule(cycle.counting_rule).label,
+    })
+
+
+def _closed_result(pk) -> CountResult:
+    result = get_object_or_404(CountResult.objects.select_related("cycle", "bucket"), pk=pk)
+    if not result.cycle.voting_closed:
+        raise Http404
+    return result
+
+
+def result_pb(request, pk):
+    result = _closed_result(pk)
+    response = HttpResponse(result.pb_text.encode("utf-8"), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="aimaq_{result.cycle.year}_cycle{result.cycle_id}_bucket{result.bucket_id}.pb"'
+    )
+    response["X-Checksum-SHA256"] = result.pb_sha256
+    return response
+
+
+def result_csv(request, pk):
+    result = _closed_result(pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aimaq_results_bucket{result.bucket_id}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["project_id", "title", "cost", "votes", "funded"])
+    winners = set(result.winners)
+    for proposal in result.bucket.proposals.filter(pk__in=[int(k) for k in result.tallies]).order_by("id"):
+        writer.writerow([proposal.pk, proposal.title, proposal.cost, result.tallies.get(str(proposal.pk), 0),
+                         1 if proposal.pk in winners else 0])
+    return response
+
+
+# --------------------------------------------------------------------------------------------------- implementation
+
+def implementation(request, pk):
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    items = (
+        Implementation.objects.filter(proposal__cycle=cycle)
+        .select_related("proposal__bucket")
+        .prefetch_related("milestones")
+        .order_by("proposal_id")
+    )
+    return render(request, "budget/implementation.html", {
+        "cycle": cycle, "items": items, "can_manage": services.can_manage(request.user, cycle),
+    })
+
+
+@login_required
+def implementation_edit(request, pk):
+    item = get_object_or_404(Implementation.objects.select_related("proposal__cycle"), pk=pk)
+    cycle = item.proposal.cycle
+    if not services.can_manage(request.user, cycle):
+        raise PermissionDenied
+    form = ImplementationForm(request.POST or None, instance=item, prefix="impl")
+    milestone_form = MilestoneForm(prefix="ms")
+    if request.method == "POST":
+        if "add_milestone" in request.POST:
+            milestone_form = MilestoneForm(request.POST, request.FILES, prefix="ms")
+            form = ImplementationForm(instance=item, prefix="impl")
+            if milestone_form.is_valid():
+                milestone = milestone_form.save(commit=False)
+                milestone.implementation = item
+                milestone.save()
+                messages.success(request, _("The milestone was added."))
+                return redirect("budget:implementation_edit", pk=item.pk)
+        elif form.is_valid():
+            form.save()
+            messages.success(request, _("Saved."))
+            return redirect("budget:implementation", pk=cycle.pk)
+    return render(request, "budget/implementation_edit.html", {
+        "item": item, "cycle": cycle, "form": form, "milestone_form": milestone_form,
+    })
+
+
+def milestone_photo(request, pk):
+    from .models import Milestone
+
+    milestone = get_object_or_404(Milestone, pk=pk)
+    if not milestone.photo:
+        raise Http404
+    name = milestone.photo.name.lower()
+    content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+    response = FileResponse(milestone.photo.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def projects_geojson(request):
+    """Winning projects as points (with implementation status), for the map layer."""
+    qs = Proposal.objects.filter(status=Proposal.Status.WINNER, cycle__closed_at__isnull=False).select_related(
+        "cycle", "implementation"
+    )
+    cycle_id = request.GET.get("cycle")
+    if cycle_id:
+        if not cycle_id.isdigit():
+            raise Http404
+        qs = qs.filter(cycle_id=int(cycle_id))
+    lang = current_lang()
+    features = []
+    for p in qs.order_by("id"):
+        impl = getattr(p, "implementation", None)
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(p.lon, 6), round(p.lat, 6)]},
+            "properties": {
+                "id": p.pk,
+                "title": p.title,
+                "category": p.category,
+                "category_label": p.get_category_display(),
+                "cost": p.cost,
+                "cycle": p.cycle_id,
+                "cycle_name": p.cycle.tr("name", lang),
+                "year": p.cycle.year,
+                "implementation_status": impl.status if impl else None,
+                "progress": impl.progress if impl else None,
+                "url": reverse("budget:proposal_detail", args=[p.pk]),
+            },
+        })
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+
+
+# --------------------------------------------------------------------------------------------------- sign-up
+
+@sensitive_post_parameters("iin", "password1", "password2")
+def signup(request):
+    if request.user.is_authenticated and services.resident_of(request.user) is not None:
+        return redirect("budget:cycle_list")
+    form = SignUpForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = form.save(language=(get_language() or "kk")[:2])
+        except BudgetError as error:
+            apply_error(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your resident account was created."))
+            if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+                return redirect(next_url)
+            return redirect("budget:cycle_list")
+    return render(request, "budget/signup.html", {"form": form, "next": next_url})

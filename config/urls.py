@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/", include("config.api")),  # the REST API is not language-prefixed (?lang= / Accept-Language)
+] + i18n_patterns(
+    path("", include("localization.urls")),
+    path("geo/", include("geo.urls")),
+    path("budget/", include("budget.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    prefix_default_language=True,
+)

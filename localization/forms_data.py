@@ -1,0 +1,201 @@
+"""Forms of the data flows: import, national indicator edit, value entry and upload, verification, downloads."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import GlobalIndicator, Indicator, Region, Target
+
+MAX_ARCHIVE_UPLOAD = 50 * 1024 * 1024
+
+
+class LocalizedFloatField(forms.FloatField):
+    """Accepts a decimal comma as well as a point (``8,5`` and ``8.5``), and spaces between thousands.
+
+    A text input with ``inputmode="decimal"``: a number input would refuse the decimal comma Kazakh and Russian
+    users type.
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        return super().to_python(value)
+
+
+class IndicatorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        title = obj.title
+        return f"{obj.dotted} {title[:110]}{'…' if len(title) > 110 else ''}"
+
+
+def indicator_field(**kwargs) -> IndicatorChoiceField:
+    return IndicatorChoiceField(
+        queryset=Indicator.objects.order_by("sort_key"), label=_("Indicator"), to_field_name="code",
+        error_messages={"invalid_choice": _("Choose an indicator from the list.")}, **kwargs
+    )
+
+
+class ImportForm(forms.Form):
+    NATIONAL = "national"
+    ARCHIVE = "archive"
+    source = forms.ChoiceField(
+        label=_("Data"),
+        choices=[(NATIONAL, _("The national SDG platform data bundled with Aimaq (273 indicator files)")),
+                 (ARCHIVE, _("A zip archive of an Open SDG data repository"))],
+        initial=NATIONAL,
+        widget=forms.RadioSelect,
+    )
+    archive = forms.FileField(
+        label=_("Zip archive"), required=False,
+        help_text=_("A .zip holding data/indicator_<id>.csv files (and optionally meta/ and translations/), at most 50 MB."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        archive = data.get("archive")
+        if data.get("source") == self.ARCHIVE:
+            if not archive:
+                self.add_error("archive", _("Choose a zip archive to upload."))
+            elif not archive.name.lower().endswith(".zip"):
+                self.add_error("archive", _("The file must be a .zip archive."))
+            elif archive.size > MAX_ARCHIVE_UPLOAD:
+                self.add_error("archive", _("The archive is larger than 50 MB."))
+        return data
+
+
+class IndicatorForm(forms.ModelForm):
+    series_breaks_text = forms.CharField(
+        label=_("Series breaks"), required=False,
+        help_text=_("Years in which the definition changed, separated by commas, e.g. 2015, 2019."),
+    )
+    change_reason = forms.CharField(
+        label=_("Reason for the change"), max_length=90,
+        help_text=_("Kept in the history with your name and the date."),
+    )
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "title_kk", "title_ru", "title_en", "targets", "global_indicator", "unit", "unit_kk", "unit_ru", "unit_en",
+            "direction", "category", "localized", "baseline_year", "baseline_value", "target_year", "target_value",
+            "target_source", "limit", "value_min", "value_max", "responsible_body", "source",
+        ]
+        widgets = {
+            "title_kk": forms.Textarea(attrs={"rows": 2}),
+            "title_ru": forms.Textarea(attrs={"rows": 2}),
+            "title_en": forms.Textarea(attrs={"rows": 2}),
+            "targets": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        labels = {"global_indicator": _("Global indicator")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["targets"].queryset = Target.objects.order_by("sort_key")
+        self.fields["global_indicator"].queryset = GlobalIndicator.objects.order_by("sort_key")
+        self.fields["global_indicator"].label_from_instance = lambda obj: f"{obj.code} {obj.title[:100]}"
+        self.fields["targets"].label_from_instance = lambda obj: obj.code
+        for name in ("baseline_value", "target_value", "limit", "value_min", "value_max"):
+            self.fields[name] = LocalizedFloatField(label=self.fields[name].label, required=False,
+                                                    help_text=self.fields[name].help_text)
+        if self.instance and self.instance.pk:
+            self.fields["series_breaks_text"].initial = ", ".join(str(y) for y in self.instance.series_breaks or [])
+        self.order_fields([*self.Meta.fields[:12], "series_breaks_text", *self.Meta.fields[12:], "change_reason"])
+
+    def clean_series_breaks_text(self):
+        text = self.cleaned_data.get("series_breaks_text", "")
+        years = []
+        for part in text.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or not 1950 <= int(part) <= 2100:
+                raise forms.ValidationError(_("Write years such as 2015, separated by commas."))
+            years.append(int(part))
+        return sorted(set(years))
+
+    def clean(self):
+        data = super().clean()
+        for name in ("baseline_year", "target_year"):
+            year = data.get(name)
+            if year is not None and not 1990 <= year <= 2100:
+                self.add_error(name, _("The year must be between 1990 and 2100."))
+        if data.get("baseline_year") and data.get("target_year") and data["target_year"] <= data["baseline_year"]:
+            self.add_error("target_year", _("The target year must come after the baseline year."))
+        if (data.get("baseline_year") is None) != (data.get("baseline_value") is None):
+            self.add_error("baseline_value", _("Give both the baseline year and the baseline value, or neither."))
+        if (data.get("target_year") is None) != (data.get("target_value") is None):
+            self.add_error("target_value", _("Give both the target year and the target value, or neither."))
+        low, high = data.get("value_min"), data.get("value_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("value_max", _("The highest allowed value must not be below the lowest."))
+        return data
+
+    def save(self, commit=True):
+        self.instance.series_breaks = self.cleaned_data.get("series_breaks_text", [])
+        return super().save(commit=commit)
+
+
+class ValueEntryForm(forms.Form):
+    indicator = indicator_field()
+    year = forms.IntegerField(label=_("Year"))
+    value = LocalizedFloatField(label=_("Value"))
+    unit = forms.CharField(label=_("Unit code"), required=False, max_length=40,
+                           help_text=_("Leave empty for the indicator's unit (e.g. PT for percent)."))
+    disaggregation = forms.CharField(
+        label=_("Disaggregation"), required=False, max_length=200,
+        help_text=_("Optional, e.g. SEX=F; URBANISATION=U. Leave empty for the total."),
+    )
+    note = forms.CharField(label=_("Source or comment"), required=False, max_length=80,
+                           help_text=_("Where the figure comes from; kept in the history."))
+
+
+class UploadForm(forms.Form):
+    indicator = indicator_field()
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV or XLSX in the Open SDG layout: Year, disaggregation columns, REF_AREA with your region's code, Value."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Only .csv and .xlsx files are accepted."))
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+
+class VerifyForm(forms.Form):
+    action = forms.ChoiceField(choices=[("verify", _("Verify")), ("reject", _("Reject"))], label=_("Decision"))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=90)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "reject" and not data.get("reason", "").strip():
+            self.add_error("reason", _("Give a reason for the rejection."))
+        return data
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class DownloadForm(forms.Form):
+    format = forms.ChoiceField(label=_("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX")], initial="csv", required=False)
+    indicator = indicator_field(required=False, empty_label=_("All indicators"))
+    region = RegionChoiceField(
+        queryset=Region.objects.order_by("kato"), to_field_name="kato", required=False, label=_("Region"),
+        empty_label=_("All regions and the national level"),
+        error_messages={"invalid_choice": _("Choose a region from the list.")},
+    )
+
+    def clean_format(self):
+        return self.cleaned_data.get("format") or "csv"
+
+
+class RegionFilterForm(forms.Form):
+    region = RegionChoiceField(
+        queryset=Region.objects.order_by("kato"), to_field_name="kato", required=False, label=_("Region"),
+        empty_label=_("All regions"),
+    )

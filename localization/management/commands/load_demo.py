@@ -1,0 +1,17 @@
+from django.apps import apps
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data: the whole national SDG platform data set, then each app's demo data "
+        "(settlements, published gap figures, a demo budget cycle). Idempotent."
+    )
+
+    def handle(self, *args, **options):
+        # Every app (localization first, then geo, then budget) contributes through ``AppConfig.load_demo(stdout)``,
+        # so this command needs no imports from apps above localization.
+        for config in apps.get_app_configs():
+            hook = getattr(config, "load_demo", None)
+            if callable(hook):
+                hook(self.stdout)

@@ -1,0 +1,418 @@
+"""Territory, users and the SDG framework.
+
+localization is the bottom layer: it imports no other Aimaq app. Names are stored once per language
+(``name_kk``, ``name_ru``, ``name_en``) and read through :class:`Trilingual`, which picks the active language.
+"""
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+LANGS = ("kk", "ru", "en")
+
+
+def current_lang() -> str:
+    lang = (get_language() or "kk")[:2]
+    return lang if lang in LANGS else "kk"
+
+
+class Trilingual:
+    """Read ``<field>_<lang>`` for the active language, falling back kk → ru → en."""
+
+    def tr(self, field: str, lang: str | None = None) -> str:
+        lang = lang or current_lang()
+        order = [lang] + [code for code in ("ru", "kk", "en") if code != lang]
+        for code in order:
+            value = getattr(self, f"{field}_{code}", "")
+            if value:
+                return value
+        return ""
+
+    @property
+    def name(self) -> str:
+        return self.tr("name")
+
+
+class Region(Trilingual, models.Model):
+    """A first-level unit after the 2022 reform: 17 oblasts and 3 cities of republican significance."""
+
+    class Kind(models.TextChoices):
+        OBLAST = "oblast", _("Region (oblast)")
+        CITY = "city", _("City of republican significance")
+
+    kato = models.CharField(_("KATO code"), max_length=9, unique=True)
+    iso_code = models.CharField(_("ISO 3166-2 code"), max_length=6, unique=True)
+    ref_area = models.CharField(_("National SDG platform code"), max_length=8, unique=True)
+    pcode = models.CharField(_("Boundary code"), max_length=6, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=120)
+    name_ru = models.CharField(_("name (Russian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    population_total = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_urban = models.PositiveIntegerField(_("urban population"), null=True, blank=True)
+    population_rural = models.PositiveIntegerField(_("rural population"), null=True, blank=True)
+    population_date = models.DateField(_("population as of"), null=True, blank=True)
+    population_source = models.CharField(_("population source"), max_length=200, blank=True)
+    website = models.URLField(_("akimat website"), blank=True)
+    contact_email = models.EmailField(_("SDG focal point e-mail"), blank=True)
+    focal_point = models.CharField(_("SDG focal point"), max_length=200, blank=True)
+    predecessors = models.ManyToManyField(
+        "FormerRegion", related_name="successors", blank=True, verbose_name=_("pre-2022 regions")
+    )
+
+    class Meta:
+        ordering = ["kato"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name_en or self.kato
+
+    @property
+    def code2(self) -> str:
+        return self.kato[:2]
+
+
+class District(Trilingual, models.Model):
+    """A second-level unit (district or city of regional significance), 2024 grid."""
+
+    kato = models.CharField(_("KATO code"), max_length=9, unique=True)
+    pcode = models.CharField(_("Boundary code"), max_length=10, unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="districts", verbose_name=_("region"))
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=120)
+    name_ru = models.CharField(_("name (Russian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    population_total = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_urban = models.PositiveIntegerField(_("urban population"), null=True, blank=True)
+    population_rural = models.PositiveIntegerField(_("rural population"), null=True, blank=True)
+    population_date = models.DateField(_("population as of"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["kato"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.name_en or self.kato
+
+
+class FormerRegion(Trilingual, models.Model):
+    """One of the 17 first-level units on the 2018 boundaries (before the 2022 reform)."""
+
+    kato = models.CharField(_("KATO code"), max_length=9, unique=True)
+    pcode = models.CharField(_("Boundary code"), max_length=6, unique=True)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=120)
+    name_ru = models.CharField(_("name (Russian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+
+    class Meta:
+        ordering = ["kato"]
+        verbose_name = _("pre-2022 region")
+        verbose_name_plural = _("pre-2022 regions")
+
+    def __str__(self) -> str:
+        return self.name_en or self.kato
+
+
+class User(AbstractUser):
+    """A person using the site. The role decides what they may change; see ``localization.permissions``."""
+
+    class Role(models.TextChoices):
+        RESIDENT = "resident", _("Resident")
+        EXPERT = "expert", _("Expert")
+        AKIMAT = "akimat", _("Akimat officer")
+        STATISTICS = "statistics", _("Statistics officer")
+        ADMIN = "admin", _("Administrator")
+
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.RESIDENT)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="officers", verbose_name=_("region")
+    )
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, related_name="officers", verbose_name=_("district")
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.role == self.Role.AKIMAT and not self.region_id:
+            raise ValidationError({"region": _("An akimat officer must be bound to a region.")})
+        if self.district_id and self.region_id and self.district.region_id != self.region_id:
+            raise ValidationError({"district": _("The district must lie in the officer's region.")})
+
+
+class Goal(Trilingual, models.Model):
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    short_kk = models.CharField(max_length=200)
+    short_ru = models.CharField(max_length=200)
+    short_en = models.CharField(max_length=200)
+    title_kk = models.TextField()
+    title_ru = models.TextField()
+    title_en = models.TextField()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.short_en}"
+
+    @property
+    def short(self) -> str:
+        return self.tr("short")
+
+    @property
+    def title(self) -> str:
+        return self.tr("title")
+
+
+class Target(Trilingual, models.Model):
+    code = models.CharField(_("code"), max_length=8, unique=True)  # "1.1", "17.a"
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="targets")
+    sort_key = models.CharField(max_length=16, db_index=True)
+    title_kk = models.TextField()
+    title_ru = models.TextField()
+    title_en = models.TextField()
+
+    class Meta:
+        ordering = ["sort_key"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def title(self) -> str:
+        return self.tr("title")
+
+
+class GlobalIndicator(Trilingual, models.Model):
+    """A global SDG indicator. One indicator may sit under several targets (e.g. 1.5.1 = 11.5.1 = 13.1.1)."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)  # "1.1.1"
+    sort_key = models.CharField(max_length=24, db_index=True)
+    targets = models.ManyToManyField(Target, related_name="indicators")
+    title_kk = models.TextField(blank=True)
+    title_ru = models.TextField(blank=True)
+    title_en = models.TextField()
+    untranslated = models.JSONField(
+        default=list, blank=True, help_text=_("Languages whose title is missing or in the wrong language.")
+    )
+
+    class Meta:
+        ordering = ["sort_key"]
+        verbose_name = _("global indicator")
+        verbose_name_plural = _("global indicators")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def title(self) -> str:
+        return self.tr("title")
+
+    def title_is_translated(self, lang: str | None = None) -> bool:
+        return (lang or current_lang()) not in self.untranslated
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# National indicator list, values and targets
+# ---------------------------------------------------------------------------------------------------------------
+from simple_history.models import HistoricalRecords  # noqa: E402
+
+
+class Indicator(Trilingual, models.Model):
+    """A national SDG indicator (national code such as ``1-2-1`` or ``10-5-1-1``)."""
+
+    class Category(models.TextChoices):
+        CURRENT = "current", _("Current")
+        MONITORING = "monitoring", _("Monitoring")
+
+    class Direction(models.IntegerChoices):
+        HIGHER = 1, _("Higher is better")
+        LOWER = -1, _("Lower is better")
+
+    code = models.CharField(_("national code"), max_length=24, unique=True)
+    sort_key = models.CharField(max_length=40, db_index=True)
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="national_indicators", verbose_name=_("goal"))
+    targets = models.ManyToManyField(Target, blank=True, related_name="national_indicators", verbose_name=_("SDG targets"))
+    global_indicator = models.ForeignKey(
+        GlobalIndicator, null=True, blank=True, on_delete=models.SET_NULL, related_name="national_indicators"
+    )
+    title_kk = models.TextField(_("title (Kazakh)"), blank=True)
+    title_ru = models.TextField(_("title (Russian)"), blank=True)
+    title_en = models.TextField(_("title (English)"), blank=True)
+    unit = models.CharField(_("unit code"), max_length=40, blank=True)
+    unit_kk = models.CharField(_("unit (Kazakh)"), max_length=120, blank=True)
+    unit_ru = models.CharField(_("unit (Russian)"), max_length=120, blank=True)
+    unit_en = models.CharField(_("unit (English)"), max_length=120, blank=True)
+    direction = models.SmallIntegerField(_("direction"), choices=Direction.choices, null=True, blank=True)
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices, blank=True)
+    localized = models.BooleanField(_("localized"), default=False)
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
+    baseline_value = models.FloatField(_("baseline value"), null=True, blank=True)
+    target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)
+    target_value = models.FloatField(_("target value"), null=True, blank=True)
+    target_source = models.CharField(_("source of the target"), max_length=300, blank=True)
+    limit = models.FloatField(_("natural limit"), null=True, blank=True, help_text=_("e.g. 100 for a percentage of coverage"))
+    value_min = models.FloatField(_("lowest allowed value"), null=True, blank=True)
+    value_max = models.FloatField(_("highest allowed value"), null=True, blank=True)
+    responsible_body = models.CharField(_("responsible body"), max_length=300, blank=True)
+    series_breaks = models.JSONField(_("series breaks"), default=list, blank=True, help_text=_("Years in which the definition changed."))
+    customisation = models.CharField(_("relation to the global indicator"), max_length=40, blank=True)
+    reporting_status = models.CharField(_("reporting status"), max_length=20, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    history = HistoricalRecords(excluded_fields=["sort_key"])
+
+    class Meta:
+        ordering = ["sort_key"]
+        verbose_name = _("national indicator")
+        verbose_name_plural = _("national indicators")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def title(self) -> str:
+        return self.tr("title")
+
+    @property
+    def unit_label(self) -> str:
+        return self.tr("unit") or self.unit
+
+    @property
+    def dotted(self) -> str:
+        return self.code.replace("-", ".")
+
+
+class ImportRun(models.Model):
+    """One import of Open SDG data (command line, web or upload), with its report."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Finished with errors")
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    files_failed = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+
+class IndicatorValue(models.Model):
+    """One observation: indicator × year × territory × disaggregation.
+
+    ``region`` is null for national values. ``dims`` is the canonical key of the other disaggregations
+    (``"SEX=F|URBANISATION=U"``; empty for the total) and ``disaggregation`` keeps them as a mapping for queries.
+    """
+
+    class Verification(models.TextChoices):
+        OFFICIAL = "official", _("Official statistics")
+        UNVERIFIED = "unverified", _("Unverified")
+        VERIFIED = "verified", _("Verified")
+        ESTIMATE = "estimate", _("Estimate")
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="values")
+    area_code = models.CharField(_("area code in the source"), max_length=16, blank=True)
+    territory = models.CharField(_("territory version"), max_length=10, blank=True, default="2024")
+    year = models.PositiveSmallIntegerField(_("year"))
+    unit = models.CharField(_("unit code"), max_length=40, blank=True)
+    series = models.CharField(_("series"), max_length=80, blank=True)
+    dims = models.CharField(_("disaggregation"), max_length=300, blank=True)
+    disaggregation = models.JSONField(default=dict, blank=True)
+    value = models.FloatField(_("value"))
+    status = models.CharField(_("status"), max_length=10, choices=Verification.choices, default=Verification.OFFICIAL)
+    source_file = models.CharField(_("source file"), max_length=300, blank=True)
+    source_line = models.PositiveIntegerField(_("source line"), null=True, blank=True)
+    source_note = models.CharField(_("source"), max_length=300, blank=True)
+    entered_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verified_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year", "area_code", "unit", "series", "dims"], name="uniq_indicator_value_key"
+            )
+        ]
+        indexes = [models.Index(fields=["indicator", "region", "year"]), models.Index(fields=["region", "indicator"])]
+        ordering = ["indicator", "year", "area_code", "dims"]
+        verbose_name = _("value")
+        verbose_name_plural = _("values")
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.year} {self.area_code or 'KZ'} {self.dims} = {self.value}"
+
+
+class Decomposition(models.Model):
+    """A national target split into regional targets by one rule, with its parameters and weights."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="decompositions")
+    rule = models.CharField(_("rule"), max_length=24)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    weight_kind = models.CharField(_("weights"), max_length=20, default="population")
+    base_year = models.PositiveSmallIntegerField(_("base year"))
+    target_year = models.PositiveSmallIntegerField(_("target year"))
+    national_base = models.FloatField()
+    national_target = models.FloatField()
+    weighted_result = models.FloatField()
+    created_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("decomposition")
+        verbose_name_plural = _("decompositions")
+
+
+class RegionalTarget(models.Model):
+    """A region's target for an indicator: from a decomposition, or proposed by the akimat and approved."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed by the akimat")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="regional_targets")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="targets")
+    decomposition = models.ForeignKey(Decomposition, null=True, blank=True, on_delete=models.SET_NULL, related_name="targets")
+    base_year = models.PositiveSmallIntegerField(_("base year"))
+    base_value = models.FloatField(_("baseline value"))
+    weight = models.FloatField(_("weight"), null=True, blank=True)
+    target_year = models.PositiveSmallIntegerField(_("target year"))
+    target_value = models.FloatField(_("target value"))
+    milestones = models.JSONField(_("annual milestones"), default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    reason = models.TextField(_("reason"), blank=True)
+    proposed_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["indicator", "region"]
+        verbose_name = _("regional target")
+        verbose_name_plural = _("regional targets")

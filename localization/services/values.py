@@ -1,0 +1,454 @@
+"""Values entered by akimat officers, their verification, and downloads in the Open SDG layout.
+
+* **Entry** (form or CSV/XLSX upload in the Open SDG CSV layout): only for a region the user may edit
+  (:func:`localization.permissions.can_edit_region`); validated (year, unit range, duplicates, region code);
+  stored as ``unverified`` with who entered it and from which file and line. An upload is all or nothing.
+* **Verification**: statistics officers and administrators verify or reject an unverified value, giving a
+  reason; simple_history records who, when and why (a rejected value is removed, its history stays).
+* **Downloads**: CSV in the Open SDG layout (written by :func:`localization.core.opensdg.write_indicator_csv`,
+  so re-importing it gives back exactly the same values) and XLSX, for one indicator, one region or everything.
+  Only published values (official, verified, estimate) are downloaded.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..core import opensdg
+from ..models import Indicator, IndicatorValue, Region
+from ..permissions import can_edit_region, is_statistics
+from . import imports
+
+Status = IndicatorValue.Verification
+PUBLISHED = (Status.OFFICIAL, Status.VERIFIED, Status.ESTIMATE)
+FIRST_YEAR = 1990
+PERCENT_UNITS = {"PT"}
+#: Disaggregation columns a value may carry (the national set's, without Year/Value/unit/area columns).
+DIMENSIONS = sorted(opensdg.NATIONAL_COLUMNS - {"Year", "Value", *opensdg.UNIT_COLUMNS, *opensdg.GEO_COLUMNS})
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+_DIM_VALUE = re.compile(r"^[A-Za-z0-9_.+\-<>]{1,40}$")
+
+
+def last_year() -> int:
+    return timezone.localdate().year + 1
+
+
+def value_range(indicator: Indicator, unit: str) -> tuple[float | None, float | None]:
+    """Allowed values: the indicator's own bounds if a statistics officer set any, else 0–100 for a percentage."""
+    if indicator.value_min is not None or indicator.value_max is not None:
+        return indicator.value_min, indicator.value_max
+    if (unit or indicator.unit) in PERCENT_UNITS:
+        return 0.0, 100.0
+    return None, None
+
+
+def check_year(year: int) -> str | None:
+    if not FIRST_YEAR <= year <= last_year():
+        return _("The year must be between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": last_year()}
+    return None
+
+
+def check_value(indicator: Indicator, unit: str, value: float) -> str | None:
+    if not math.isfinite(value):
+        return _("The value must be a number.")
+    low, high = value_range(indicator, unit)
+    if low is not None and value < low or high is not None and value > high:
+        if low is not None and high is not None:
+            return _("The value must be between %(low)s and %(high)s.") % {"low": f"{low:g}", "high": f"{high:g}"}
+        if low is not None:
+            return _("The value must be at least %(low)s.") % {"low": f"{low:g}"}
+        return _("The value must be at most %(high)s.") % {"high": f"{high:g}"}
+    return None
+
+
+def parse_disaggregation(text: str) -> str:
+    """``"SEX=F; URBANISATION=U"`` (``;``, ``|`` or ``,`` between parts) → canonical dims key; raises ValidationError."""
+    parts = [p.strip() for p in re.split(r"[;|,]", text or "") if p.strip()]
+    mapping: dict[str, str] = {}
+    for part in parts:
+        name, eq, code = (s.strip() for s in part.partition("="))
+        if not eq or not name or not code:
+            raise ValidationError(_("Write each disaggregation as COLUMN=CODE, for example SEX=F."))
+        if name not in DIMENSIONS:
+            raise ValidationError(_("Unknown disaggregation column %(name)s. Known columns: %(known)s.")
+                                  % {"name": name, "known": ", ".join(DIMENSIONS)})
+        if not _DIM_VALUE.match(code):
+            raise ValidationError(_("The code %(code)s may only contain Latin letters, digits and _ . + - < >.") % {"code": code})
+        if name in mapping:
+            raise ValidationError(_("The column %(name)s is given twice.") % {"name": name})
+        mapping[name] = code
+    return imports.dims_key(mapping)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# entry by form
+
+
+def enter_value(user, *, indicator: Indicator, region: Region, year: int, value: float, unit: str = "",
+                disaggregation: str = "", note: str = "") -> IndicatorValue:
+    """Record one value for ``region`` as unverified. Raises PermissionDenied or ValidationError (field → message)."""
+    if not can_edit_region(user, region):
+        raise PermissionDenied
+    unit = (unit or indicator.unit or "").strip()
+    errors: dict[str, list[str]] = {}
+    if message := check_year(year):
+        errors.setdefault("year", []).append(message)
+    if message := check_value(indicator, unit, value):
+        errors.setdefault("value", []).append(message)
+    try:
+        dims = parse_disaggregation(disaggregation)
+    except ValidationError as exc:
+        errors.setdefault("disaggregation", []).extend(exc.messages)
+        dims = ""
+    if len(unit) > 40:
+        errors.setdefault("unit", []).append(_("The unit code is too long."))
+    if errors:
+        raise ValidationError(errors)
+    series = imports.parse_dims(dims).get("SERIES", "")
+    key = {"indicator": indicator, "year": year, "area_code": region.ref_area, "unit": unit, "series": series, "dims": dims}
+    with transaction.atomic():
+        existing = IndicatorValue.objects.select_for_update().filter(**key).first()
+        if existing is not None and existing.status != Status.UNVERIFIED:
+            raise ValidationError({"value": [
+                _("%(year)s already has a value (%(value)s, %(status)s); only a statistics officer can change it.")
+                % {"year": year, "value": f"{existing.value:g}", "status": existing.get_status_display()}]})
+        if existing is not None and existing.value == value:
+            raise ValidationError({"value": [_("This value is already recorded and awaits verification.")]})
+        obj = existing or IndicatorValue(**key)
+        obj.region = region
+        obj.territory = "2024"
+        obj.disaggregation = imports.parse_dims(dims)
+        obj.value = value
+        obj.status = Status.UNVERIFIED
+        obj.source_file = ""
+        obj.source_line = None
+        obj.source_note = note[:300]  # the officer's source or comment; who and when are entered_by / history
+        obj.entered_by = user
+        obj.verified_by = None
+        obj.verified_at = None
+        obj._history_user = user
+        obj._change_reason = imports.clip_reason(("Corrected" if existing else "Entered") + (f": {note}" if note else " by form"))
+        obj.save()
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# entry by upload
+
+
+class UploadRejected(Exception):
+    """The whole upload is refused; ``errors`` lists every bad row as ``file:line: reason``."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class UploadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(opensdg.format_values([value])[0]) if math.isfinite(value) else str(value)
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+MAX_XLSX_ROWS = 100_000
+MAX_XLSX_COLUMNS = 50
+
+
+class TooLarge(ValueError):
+    pass
+
+
+def xlsx_to_csv_text(data: bytes, sheet_name: str = "") -> str:
+    """A worksheet of an XLSX file as CSV text (row n of the sheet = line n of the text): the sheet called
+    ``sheet_name`` if there is one (an Aimaq download names its sheets by indicator), else the first."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook[sheet_name] if sheet_name and sheet_name in workbook.sheetnames else workbook.worksheets[0]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        rows = []
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS):
+            if len(rows) >= MAX_XLSX_ROWS:
+                raise TooLarge
+            rows.append([_cell_text(v) for v in row])
+    finally:
+        workbook.close()
+    width = max((max((i + 1 for i, v in enumerate(r) if v != ""), default=0) for r in rows), default=0)
+    for row in rows:
+        writer.writerow((row + [""] * width)[:width])
+    return out.getvalue()
+
+
+def read_upload(name: str, data: bytes, indicator: Indicator) -> opensdg.IndicatorFile:
+    """Read an uploaded CSV or XLSX in the Open SDG layout with the core reader (errors in ``.errors``)."""
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        try:
+            text = xlsx_to_csv_text(data, indicator.code[:31])
+        except TooLarge:
+            return opensdg.IndicatorFile(indicator.code, name, pd.DataFrame(), [], [opensdg.RowError(
+                name, 0, _("the sheet has more than %(n)s rows") % {"n": f"{MAX_XLSX_ROWS:,}"})])
+        except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on a damaged file
+            return opensdg.IndicatorFile(indicator.code, name, pd.DataFrame(), [], [opensdg.RowError(name, 0, _("not a readable XLSX file"))])
+    elif lower.endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            return opensdg.IndicatorFile(indicator.code, name, pd.DataFrame(), [], [opensdg.RowError(name, line, _("the file is not UTF-8 text"))])
+    else:
+        return opensdg.IndicatorFile(indicator.code, name, pd.DataFrame(), [], [opensdg.RowError(name, 0, _("only .csv and .xlsx files are accepted"))])
+    return opensdg.read_indicator_text(text, indicator.code, path=name, codes=imports.code_table(), duplicates="error")
+
+
+def upload_values(user, *, indicator: Indicator, region: Region, name: str, data: bytes) -> UploadResult:
+    """Import an akimat officer's CSV/XLSX for ``region`` as unverified values — all rows or none.
+
+    Every row must carry the region's REF_AREA code; rows for another region, national rows, bad years, values
+    outside the unit's range and duplicates refuse the whole upload (UploadRejected lists them all)."""
+    if not can_edit_region(user, region):
+        raise PermissionDenied
+    name = (name or "upload.csv").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRejected([f"{name}:0: " + _("the file is larger than 5 MB")])
+    match = re.match(r"^indicator_(.+)\.(csv|xlsx)$", name, re.I)
+    if match and match.group(1) != indicator.code:
+        raise UploadRejected([f"{name}:0: " + _("the file is named for indicator %(file)s, not %(chosen)s")
+                              % {"file": match.group(1), "chosen": indicator.code}])
+    f = read_upload(name, data, indicator)
+    if f.errors:
+        raise UploadRejected([imports.localize_error(str(e)) for e in f.errors])
+    frame = f.frame
+    if not len(frame):
+        raise UploadRejected([f"{name}:0: " + _("the file has no data rows")])
+    errors = []
+    for year, value, unit, code, line in zip(frame["year"].tolist(), frame["value"].tolist(), frame["unit"].tolist(),
+                                             frame["region_code"].tolist(), frame["line"].tolist()):
+        if code != region.ref_area:
+            if code:
+                reason = _("REF_AREA %(code)s is not your region (%(own)s)") % {"code": code, "own": region.ref_area}
+            else:
+                reason = _("REF_AREA is empty: national values are entered by the statistics office; use %(own)s") % {"own": region.ref_area}
+            errors.append(f"{name}:{line}: {reason}")
+        if message := check_year(int(year)):
+            errors.append(f"{name}:{line}: {message}")
+        if message := check_value(indicator, unit, float(value)):
+            errors.append(f"{name}:{line}: {message}")
+    if errors:
+        raise UploadRejected(errors)
+    rows = imports.Rows.from_frame(frame, {region.kato: region.pk})
+    spec = imports.RowSpec(status=Status.UNVERIFIED, source_file=name, entered_by_id=user.pk, replaceable=(Status.UNVERIFIED,))
+    try:
+        with transaction.atomic():
+            created, updated, unchanged = imports.write_rows(
+                indicator, rows, spec, path=name, user_id=user.pk, reason=f"Uploaded by akimat: {name}"
+            )
+    except imports.FileRejected as exc:
+        raise UploadRejected([imports.localize_error(e) for e in exc.errors]) from exc
+    return UploadResult(created, updated, unchanged, [imports.localize_error(str(w)) for w in f.warnings])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verification
+
+
+def awaiting_verification(user, region: Region | None = None):
+    """Unverified values the user may verify (statistics officers and administrators only)."""
+    if not is_statistics(user):
+        raise PermissionDenied
+    qs = IndicatorValue.objects.filter(status=Status.UNVERIFIED).select_related("indicator", "region", "entered_by")
+    if region is not None:
+        qs = qs.filter(region=region)
+    return qs.order_by("region__kato", "indicator__sort_key", "year", "dims")
+
+
+def _check_verifier(user, value: IndicatorValue) -> None:
+    if not is_statistics(user) or (value.region_id and not can_edit_region(user, value.region_id)):
+        raise PermissionDenied
+    if value.status != Status.UNVERIFIED:
+        raise ValidationError(_("This value is not awaiting verification."))
+
+
+def verify_value(user, value: IndicatorValue, reason: str = "") -> IndicatorValue:
+    _check_verifier(user, value)
+    with transaction.atomic():
+        value.status = Status.VERIFIED
+        value.verified_by = user
+        value.verified_at = timezone.now()
+        value._history_user = user
+        value._change_reason = imports.clip_reason("Verified" + (f": {reason}" if reason.strip() else ""))
+        value.save()
+    return value
+
+
+def reject_value(user, value: IndicatorValue, reason: str) -> None:
+    """Remove an unverified value; its history keeps it, with who rejected it and why."""
+    _check_verifier(user, value)
+    if not reason.strip():
+        raise ValidationError(_("Give a reason for the rejection."))
+    with transaction.atomic():
+        value._history_user = user
+        value._change_reason = imports.clip_reason(f"Rejected: {reason}")
+        value.delete()
+
+
+def rejected_values(region: Region, limit: int = 50) -> list:
+    """The latest rejected entries of a region (from history); ``.reason`` is the reason given."""
+    records = list(IndicatorValue.history.filter(history_type="-", region_id=region.pk, status=Status.UNVERIFIED)
+                   .select_related("history_user").order_by("-history_date")[:limit])
+    for record in records:
+        record.reason = (record.history_change_reason or "").removeprefix("Rejected: ")
+    return records
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# downloads
+
+
+def published(indicators=None, region: Region | None = None):
+    qs = IndicatorValue.objects.filter(status__in=PUBLISHED)
+    if indicators is not None:
+        qs = qs.filter(indicator__in=indicators)
+    if region is not None:
+        qs = qs.filter(region=region)
+    return qs
+
+
+def _area_column(code: str) -> str:
+    """The code as written in a data file: ``KZAKT@11-6-2`` (a code with a file-specific meaning) → ``KZAKT``."""
+    return code.split("@", 1)[0]
+
+
+EXPORT_FIELDS = ["indicator_id", "year", "value", "unit", "area_code", "dims", "source_line", "pk"]
+
+
+def _frames(qs) -> dict[int, pd.DataFrame]:
+    """indicator pk → rows in source order (the source line, then year, area, dims for entered values)."""
+    rows = list(qs.values_list(*EXPORT_FIELDS))
+    if not rows:
+        return {}
+    df = pd.DataFrame(rows, columns=EXPORT_FIELDS)
+    df["order"] = df["source_line"].fillna(10**9)
+    df = df.sort_values(["indicator_id", "order", "year", "area_code", "dims", "pk"], kind="stable")
+    return {pk: part for pk, part in df.groupby("indicator_id", sort=False)}
+
+
+def layout_frame(part: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A frame for :func:`opensdg.write_indicator_csv` and its columns: unit first, disaggregations, REF_AREA."""
+    dims = [imports.parse_dims(d) for d in part["dims"]]
+    names: list[str] = []
+    for mapping in dims:
+        for name in mapping:
+            if name not in names:
+                names.append(name)
+    names.sort()
+    frame = pd.DataFrame({"year": part["year"].to_numpy(), "value": part["value"].to_numpy()})
+    columns = []
+    if (part["unit"] != "").any():
+        frame["UNIT_MEASURE"] = part["unit"].to_numpy()
+        columns.append("UNIT_MEASURE")
+    for name in names:
+        frame[name] = [m.get(name, "") for m in dims]
+        columns.append(name)
+    if (part["area_code"] != "").any():
+        frame["REF_AREA"] = [_area_column(c) for c in part["area_code"]]
+        columns.append("REF_AREA")
+    return frame, columns
+
+
+def indicator_csv(indicator: Indicator, region: Region | None = None) -> str:
+    """One indicator's published values as ``data/indicator_<code>.csv`` text (header only when there are none)."""
+    part = _frames(published([indicator], region)).get(indicator.pk)
+    if part is None:
+        return opensdg.write_indicator_csv(pd.DataFrame({"year": [], "value": []}), [])
+    frame, columns = layout_frame(part)
+    return opensdg.write_indicator_csv(frame, columns)
+
+
+def csv_zip(indicators, region: Region | None = None) -> bytes:
+    """A zip of ``data/indicator_<code>.csv`` files (one per indicator with published values) that
+    ``import_opensdg`` and the web import read back, plus a README on the source."""
+    indicators = list(indicators)
+    frames = _frames(published(indicators, region))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for indicator in indicators:
+            part = frames.get(indicator.pk)
+            if part is None:
+                continue
+            frame, columns = layout_frame(part)
+            archive.writestr(f"data/indicator_{indicator.code}.csv", opensdg.write_indicator_csv(frame, columns))
+        archive.writestr("README.txt", readme_text(region))
+    return buf.getvalue()
+
+
+def readme_text(region: Region | None = None) -> str:
+    scope = f"region {region.name_en} (REF_AREA {region.ref_area})" if region else "all regions and the national level"
+    return (
+        "Aimaq export in the Open SDG data layout (data/indicator_<id>.csv: Year, disaggregation columns, Value).\n"
+        f"Scope: {scope}. Published values only (official statistics, values verified by the statistics office, estimates).\n"
+        "Official statistics: Bureau of National Statistics of the Agency for Strategic Planning and Reforms of the\n"
+        "Republic of Kazakhstan, national SDG reporting platform (kazstat/sdg-data-kazstat, MIT).\n"
+        f"Exported {timezone.now():%Y-%m-%d %H:%M} UTC.\n"
+    )
+
+
+def workbook(indicators, region: Region | None = None, lang: str = "en") -> bytes:
+    """XLSX: an "About" sheet (indicators, units, sources, scope) and one sheet per indicator in the Open SDG
+    layout — the same columns as the CSV, so a sheet saved on its own can be uploaded again."""
+    from openpyxl import Workbook
+
+    indicators = list(indicators)
+    frames = _frames(published(indicators, region))
+    book = Workbook(write_only=True)
+    about = book.create_sheet("About")
+    for line in readme_text(region).splitlines():
+        about.append([line])
+    about.append([])
+    about.append(["code", "title", "unit", "source", "values"])
+    for indicator in indicators:
+        part = frames.get(indicator.pk)
+        about.append([indicator.code, indicator.tr("title", lang), indicator.tr("unit", lang) or indicator.unit,
+                      indicator.source, 0 if part is None else len(part)])
+    for indicator in indicators:
+        part = frames.get(indicator.pk)
+        if part is None:
+            continue
+        frame, columns = layout_frame(part)
+        sheet = book.create_sheet(indicator.code[:31])
+        sheet.append(["Year", *columns, "Value"])
+        data = [frame["year"].astype(int).tolist()] + [frame[c].tolist() for c in columns] + [frame["value"].tolist()]
+        for row in zip(*data):
+            sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

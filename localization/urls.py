@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("regions/", views.region_list, name="region_list"),
+    path("regions/<str:kato>/", views.region_detail, name="region_detail"),
+    path("regions/<str:kato>/edit/", views.region_edit, name="region_edit"),
+    path("sdg/", views.goal_list, name="goal_list"),
+    path("sdg/<int:number>/", views.goal_detail, name="goal_detail"),
+    # Indicators, values, targets, statuses, downloads and the VLR (see urls_data / urls_indicators).
+    path("", include("localization.urls_data")),
+    path("", include("localization.urls_indicators")),
+]

@@ -1,0 +1,42 @@
+"""Plain helpers for the PPB tests (fixtures are in conftest.py)."""
+from budget import services
+from budget.demo import schedule
+from budget.models import Criterion, Cycle, Reason, Review
+
+ESIL = "711210000"
+ASTANA = "710000000"
+INSIDE_ESIL = (51.1100, 71.4400)  # Mangilik El avenue, Esil district
+INSIDE_ESIL_2 = (51.0890, 71.4160)  # Expo area, Esil district
+OUTSIDE_ESIL = (51.1516, 71.4127)  # Central park: Astana, but another district
+
+
+def move(cycle: Cycle, stage: str) -> Cycle:
+    """Shift the cycle's dates so that today falls in ``stage`` (dates are not frozen; the rules are)."""
+    Cycle.objects.filter(pk=cycle.pk).update(**schedule(stage))
+    cycle.refresh_from_db()
+    assert cycle.stage() == stage
+    return cycle
+
+
+def propose(cycle, author, *, title="Playground", cost=10_000_000, point=INSIDE_ESIL, bucket=None,
+            category="playgrounds", apartments=None, **kwargs):
+    data = services.ProposalData(
+        bucket=bucket or cycle.buckets.order_by("id").first(), title=title, description=f"{title}: description",
+        category=category, address="Astana, test address", lat=point[0], lon=point[1], estimated_cost=cost,
+        apartments=apartments,
+    )
+    return services.submit_proposal(cycle, author, data, **kwargs)
+
+
+def all_pass():
+    return {c: (True, Reason.MEETS) for c in Criterion.values}
+
+
+def admit(proposal, expert, **kwargs):
+    return services.record_review(proposal, expert, verdicts=all_pass(), decision=Review.Decision.ADMITTED, **kwargs)
+
+
+def valid_iin(birth, sex="M", serial=1):
+    from budget.core.iin import make_valid_iin
+
+    return make_valid_iin(birth, sex, serial)
