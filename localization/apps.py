@@ -34,6 +34,7 @@ class LocalizationConfig(AppConfig):
         from django.conf import settings
 
         from .models import Indicator
+        from .services import imports
 
         indicator = Indicator.objects.filter(code="1-2-1").first()
         path = settings.BASE_DIR / "fixtures" / "seed-facts" / "cf_results_framework.csv"
@@ -58,7 +59,8 @@ class LocalizationConfig(AppConfig):
             return
         for name in changed:
             setattr(indicator, name, wanted[name])
-        indicator._change_reason = f"demo data: {source}"
+        # history_change_reason is a varchar(100): PostgreSQL refuses anything longer
+        indicator._change_reason = imports.clip_reason(f"demo data: UN Cooperation Framework 2026–2030, Annex 1, line {row['line']}")
         indicator.save()
         stdout.write(f"1.2.1: direction and national target set from {source}.")
 
