@@ -331,8 +331,11 @@ class IndicatorValue(models.Model):
         VERIFIED = "verified", _("Verified")
         ESTIMATE = "estimate", _("Estimate")
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="values")
+    # No single-column indexes on the foreign keys: the unique key (indicator, …) and the (region, indicator) index
+    # serve those look-ups, and every index costs on each of the ~45,000 rows a national import writes.
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values", db_index=False)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="values",
+                               db_index=False)
     area_code = models.CharField(_("area code in the source"), max_length=16, blank=True)
     territory = models.CharField(_("territory version"), max_length=10, blank=True, default="2024")
     year = models.PositiveSmallIntegerField(_("year"))
@@ -345,11 +348,14 @@ class IndicatorValue(models.Model):
     source_file = models.CharField(_("source file"), max_length=300, blank=True)
     source_line = models.PositiveIntegerField(_("source line"), null=True, blank=True)
     source_note = models.CharField(_("source"), max_length=300, blank=True)
-    entered_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    verified_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    entered_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   db_index=False)
+    verified_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False)
     verified_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # History is looked up by value (id), date, user and region (rejected values); not by the other keys.
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["indicator", "entered_by", "verified_by"])
 
     class Meta:
         constraints = [
