@@ -311,6 +311,8 @@ class ImportRun(models.Model):
     rows_updated = models.PositiveIntegerField(default=0)
     rows_unchanged = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    #: Rows the reader repaired or skipped (``file:line: reason``): the report keeps them next to the errors.
+    warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -634,7 +633,6 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
         run = ImportRun.objects.create(user=user, source=(source or str(root))[:300])
     user = user if user is not None else run.user
     reason = clip_reason(f"Open SDG import #{run.pk}: {run.source}")
-    run.warnings = []
     try:
         repo = opensdg.read_repository(root, codes=code_table(), only=set(only) if only else None,
                                        duplicates=duplicates or national_duplicates(root))
@@ -644,8 +642,7 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
     files = sorted(repo.files, key=lambda f: sort_key(f.indicator_id))
     _save_progress(run, files_total=len(files))
     errors = [str(e) for e in repo.metadata_errors]
-    run.warnings = [str(w) for w in repo.warnings]
-    cache.set(warnings_key(run.pk), run.warnings, WARNINGS_TTL)
+    _save_progress(run, warnings=[str(w) for w in repo.warnings])
     if not files:
         errors.append(f"{root.name}/data:0: no data/indicator_<id>.csv file found")
     refs = References.load(codes=[f.indicator_id for f in files])
@@ -726,18 +723,9 @@ def _remember(refs: References, group: list[_Prepared]) -> None:
         refs.indicator_targets.setdefault(indicator_id, set()).add(target_id)
 
 
-WARNINGS_TTL = 14 * 24 * 3600
-
-
-def warnings_key(pk) -> str:
-    return f"aimaq:import-run:{pk}:warnings"
-
-
-def run_warnings(run: ImportRun) -> list[str] | None:
-    """Rows the reader repaired or skipped (``file:line: reason``), kept in the cache for two weeks (the
-    ImportRun model stores errors only); ``None`` when no longer known."""
-    found = getattr(run, "warnings", None)
-    return found if found is not None else cache.get(warnings_key(run.pk))
+def run_warnings(run: ImportRun) -> list[str]:
+    """Rows the reader repaired or skipped (``file:line: reason``)."""
+    return list(run.warnings or [])
 
 
 def _finish(run: ImportRun, *, errors: list[str], failed: int) -> None:

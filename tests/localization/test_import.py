@@ -86,6 +86,7 @@ def test_full_national_set_imports_with_zero_errors(national):
     dropped = [w for w in warnings if "duplicate key" in w]
     assert len(empty) + len(dropped) == ROWS_READ - ROWS_STORED
     assert all(w.startswith("data/indicator_") and w.split(":")[1].isdigit() for w in warnings)
+    assert ImportRun.objects.get(pk=national.pk).warnings == warnings  # the report is stored with the run
     # Each value records its source file and line; every one has history (created by the import).
     assert not IndicatorValue.objects.filter(source_file="").exists()
     assert not IndicatorValue.objects.filter(source_line__isnull=True).exists()
