@@ -45,7 +45,10 @@ def _closed_cycle_ids(cycle_ids=None) -> set[int]:
 def inline_choice(choices, **kwargs) -> serializers.ChoiceField:
     """A read-only choice whose enum stays inline (``status``/``category`` names are used by other apps' enums too,
     and a name collision would be a schema warning)."""
-    schema = {"allOf": [{"type": "string", "enum": [value for value, _label in choices]}]}
+    values = [value for value, _label in choices]
+    if kwargs.get("allow_blank") and "" not in values:
+        values.append("")  # an empty value is a documented answer ("any"), so the schema must allow it
+    schema = {"allOf": [{"type": "string", "enum": values}]}
     field_class = extend_schema_field(schema)(type("BudgetInlineChoice", (serializers.ChoiceField,), {}))
     return field_class(choices=choices, read_only=True, **kwargs)
 

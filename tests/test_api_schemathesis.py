@@ -3,7 +3,8 @@
 Checks: no 5xx (``not_a_server_error``) and every documented response matches its schema
 (``response_schema_conformance``). Requests carry a statistics officer's token, so the write endpoints are fuzzed
 past authentication into their validation. Runs on the session test database (the real regions, districts,
-SDG framework and boundaries) plus real national indicators, published gap figures and a few settlements;
+SDG framework and boundaries) plus real national indicators, published gap figures, a few settlements and the
+budget demo's cycle (proposals, reviews, ballots), counted, so the results and the .pb file are fuzzed too;
 bounded to a couple of minutes.
 """
 import pytest
@@ -35,8 +36,15 @@ def same_connection():
 @pytest.fixture
 def real_data(db, settings):
     """Real data to fuzz against: national indicators 1-2-1 (poverty, by sex and urban/rural) and 7-1-2
-    (gasification), the published VNR figures of the gaps, and a few settlements of the OSM registry."""
+    (gasification), the published VNR figures of the gaps, a few settlements of the OSM registry, and the budget
+    demo cycle after its vote was counted."""
+    import io
+
     from django.core.cache import cache
+
+    from budget import demo as budget_demo
+    from budget import services as budget_services
+    from budget.models import Cycle, Stage
 
     from geo import services
     from geo.models import Settlement
@@ -53,6 +61,12 @@ def real_data(db, settings):
     for i, (name, lat, lon) in enumerate([("Астана", 51.128, 71.430), ("Қосшы", 50.975, 71.355), ("Outside", None, None)]):
         Settlement.objects.create(name_kk=name, name_ru=name, type="city" if i == 0 else "town", population=1000 * (i + 1),
                                   lat=lat, lon=lon, region=astana if lat else None, source="test registry")
+    budget_demo.load_demo(io.StringIO())
+    cycle = Cycle.objects.get(name_en=budget_demo.DEMO_NAME_EN)
+    Cycle.objects.filter(pk=cycle.pk).update(**budget_demo.schedule(Stage.RESULTS))
+    cycle.refresh_from_db()
+    results = budget_services.close_cycle(cycle)
+    assert results and all(r.pb_sha256 for r in results)
     yield
     services._LOCAL.__dict__.clear()
 
