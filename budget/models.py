@@ -281,6 +281,12 @@ class Cycle(Trilingual, models.Model):
             raise ValidationError(
                 _("Voting has opened: the ballot rule, k, vote changes, eligibility and the counting rule are frozen.")
             )
+        stored = self._stored()
+        if self.frozen_at is None and stored is not None and stored.is_frozen():
+            # Once voting has opened the rules stay frozen for good: moving the voting dates later must not thaw them.
+            self.frozen_at = stored.frozen_at or timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "frozen_at"}
         super().save(*args, **kwargs)
 
 

@@ -297,6 +297,27 @@ def test_rules_cannot_change_after_voting_opened(client, voting_cycle, make_user
     assert Cycle.objects.get(pk=cycle.pk).max_choices == stored.max_choices
 
 
+def test_moving_the_voting_dates_later_does_not_thaw_frozen_rules(voting_cycle):
+    """Voting opened by its dates (nobody has voted yet): postponing it first, then changing a rule, is refused."""
+    cycle, _bucket, _proposals = voting_cycle()
+    assert Cycle.objects.get(pk=cycle.pk).frozen_at is None and not Ballot.objects.filter(bucket__cycle=cycle).exists()
+    later = Cycle.objects.get(pk=cycle.pk)
+    later.voting_start = later.voting_start + dt.timedelta(days=30)
+    later.voting_end = later.voting_end + dt.timedelta(days=30)
+    later.results_date = later.results_date + dt.timedelta(days=30)
+    later.implementation_start = later.implementation_start + dt.timedelta(days=30)
+    later.full_clean()
+    later.save()
+    postponed = Cycle.objects.get(pk=cycle.pk)
+    assert postponed.stage() != Stage.VOTING and postponed.frozen_at is not None
+    postponed.counting_rule = "mes" if postponed.counting_rule != "mes" else "greedy"
+    with pytest.raises(ValidationError) as refused:
+        postponed.full_clean()
+    assert "the counting rule are frozen" in str(refused.value)
+    with pytest.raises(ValidationError):
+        postponed.save()
+
+
 def _admin_form_data(page):
     """The values of a rendered admin change form, as the browser would post them."""
     import re
