@@ -19,7 +19,7 @@ def _database_is_postgresql() -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests (row locks, 500 parallel connections) are deselected on SQLite, not skipped:
+    """PostgreSQL-only tests (row locks, 500 voters on as many parallel connections as the server takes) are deselected on SQLite, not skipped:
     `.ci/run` runs them in its PostgreSQL pass."""
     if _database_is_postgresql():
         return
