@@ -39,6 +39,7 @@ N_PROJECTS = 100
 BUDGET_K = 500_000  # k₸
 NEIGHBOURHOODS = 8
 RULES = ("greedy", "mes", "mes-add1")
+GOAL = 20  # each rule at least this many times faster than pabutools (issue: PPB counting)
 
 
 def generate(n_voters: int, seed: int) -> Election:
@@ -107,7 +108,7 @@ def main() -> int:
               f" {'(wall s: pabu / ours)':>22} {'winners':>8}  same")
     print(header)
     print("-" * len(header))
-    ok = True
+    ok, slow = True, []
     for n, seed in ((1_000, 1), (5_000, 2)):
         e = generate(n, seed)
         instance, profile = pabutools_inputs(e)
@@ -118,6 +119,8 @@ def main() -> int:
             same = ours == theirs
             ok &= same
             ratio = t_theirs / t_ours
+            if ratio < GOAL:
+                slow.append(f"{rule} at {n:,} voters: {ratio:.1f}x")
             walls = f"{w_theirs:.3f} / {w_ours:.4f}"
             row = f"{n:>7} {rule:<9} {t_theirs:>15.3f} {t_ours:>11.4f} {ratio:>8.1f}x {walls:>22} {len(ours):>8}"
             print(f"{row}  {same}")
@@ -129,8 +132,9 @@ def main() -> int:
         print(f"{50_000:>7} {rule:<9} {'-':>15} {t_ours:>11.3f} {'-':>9} {walls:>22} {len(ours):>8}  -")
     if not ok:
         print("MISMATCH between pabutools and budget.core.counting")
-        return 1
-    return 0
+    if slow:
+        print(f"FAIL: below the goal of {GOAL}x: " + "; ".join(slow))
+    return 0 if ok and not slow else 1
 
 
 if __name__ == "__main__":
