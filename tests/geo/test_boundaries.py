@@ -57,6 +57,16 @@ def test_derived_files_are_valid_coverages(name):
     assert gdf["KATO"].is_monotonic_increasing and gdf["KATO"].is_unique
 
 
+@pytest.mark.parametrize("name", DERIVED)
+def test_derived_files_leave_no_gap_between_units(name):
+    """coverage_is_valid checks overlaps, not gaps: the union of the units must have no hole (a sliver left
+    between two regions or districts would be one)."""
+    union = shapely.union_all(b.load_fixture(name).geometry.values)
+    parts = list(getattr(union, "geoms", [union]))
+    holes = [ring for part in parts for ring in part.interiors]
+    assert holes == []
+
+
 def test_derived_codes_match_raw(raw_regions, raw_districts):
     assert set(b.load_fixture("adm1_2024_web")["KATO"]) == set(raw_regions["KATO"])
     web = b.load_fixture("adm2_2024_web")
