@@ -12,3 +12,9 @@ class BudgetConfig(AppConfig):
         from .demo import load_demo
 
         load_demo(stdout)
+
+    def vlr_sections(self, region, lang) -> list[dict]:
+        """The PPB section of a region's Voluntary Local Review draft (see ``budget.vlr``)."""
+        from .vlr import vlr_sections
+
+        return vlr_sections(region, lang)
