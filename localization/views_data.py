@@ -127,7 +127,7 @@ def data_import(request):
                 return render(request, "localization/data/import.html", {"form": form, "runs": _recent_runs()})
             source = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:300]
         run = ImportRun.objects.create(user=request.user, source=source)
-        imports.start_import(run, root, cleanup=cleanup)
+        imports.start_import(run, root, cleanup=cleanup, duplicates=form.duplicates())
         return redirect("data_import_run", pk=run.pk)
     return render(request, "localization/data/import.html", {"form": form, "runs": _recent_runs()})
 

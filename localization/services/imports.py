@@ -802,13 +802,14 @@ def run_in_background() -> bool:
     return getattr(settings, "DATA_IMPORT_IN_THREAD", True)
 
 
-def start_import(run: ImportRun, root: Path, *, cleanup: Path | None = None) -> None:
+def start_import(run: ImportRun, root: Path, *, cleanup: Path | None = None, duplicates: str | None = None) -> None:
     """Run :func:`import_repository` for ``run`` — in a background thread with its own database connection, or
-    synchronously. ``cleanup``: a temporary folder to delete afterwards."""
+    synchronously. ``cleanup``: a temporary folder to delete afterwards; ``duplicates``: as for
+    :func:`import_repository`."""
 
     def work():
         try:
-            import_repository(root, run=run, user=run.user)
+            import_repository(root, run=run, user=run.user, duplicates=duplicates)
         except Exception:  # noqa: BLE001 - a crash must still end the run, and be logged
             log.exception("import run %s crashed", run.pk)
             _finish(run, errors=list(run.errors) + [f"{run.source}:0: the import stopped on an internal error"],

@@ -261,6 +261,30 @@ def test_web_import_of_a_zip_lists_every_bad_row_in_the_users_language(national,
 
 
 @pytest.mark.django_db
+def test_web_import_of_repeated_keys_refuses_the_file_unless_told_to_keep_the_first(stats_client):
+    """A zip that repeats a key, as the national platform's own files do: refused by default; with "keep the first"
+    the first row is stored and the dropped one is listed as a warning."""
+    def upload():
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("repo/data/indicator_1-2-96.csv", "Year,Value\n2020,1.5\n2021,2.0\n2020,1.7\n")
+        buf.seek(0)
+        buf.name = "repeated.zip"
+        return buf
+
+    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload()})
+    html = stats_client.get(response["Location"]).content.decode()
+    assert "data/indicator_1-2-96.csv:4:" in html and not Indicator.objects.filter(code="1-2-96").exists()
+
+    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload(), "keep_first": "on"})
+    run = ImportRun.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+    assert run.errors == [] and run.rows_created == 2
+    assert [w for w in run.warnings if w.startswith("data/indicator_1-2-96.csv:4:")]
+    values = IndicatorValue.objects.filter(indicator__code="1-2-96").order_by("year")
+    assert [(v.year, v.value) for v in values] == [(2020, 1.5), (2021, 2.0)]
+
+
+@pytest.mark.django_db
 def test_web_import_refuses_a_file_that_is_not_a_zip(stats_client):
     runs = ImportRun.objects.count()
     upload = io.BytesIO(b"not a zip")
