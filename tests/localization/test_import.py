@@ -324,7 +324,7 @@ def test_web_import_runs_in_a_background_thread(monkeypatch, settings):
     seen = {}
     done = threading.Event()
 
-    def fake_import(root, *, run, user):
+    def fake_import(root, *, run, user, duplicates=None):
         seen["thread"], seen["root"], seen["run"] = threading.current_thread().name, root, run
         done.set()
 
