@@ -14,6 +14,7 @@ RULE_LABELS = {
     "gap_closure": _("R3 Equal gap closure towards an end value E"),
     "convergence": _("R4 Convergence: close a share γ of the gap to the national level"),
     "rescale_proposals": _("R5 Rescale the akimats' proposals to add up to the national target"),
+    "unserved_counts": _("R6 Counts: share the units still to serve (households, settlements) by unserved stock"),
 }
 YES_NO = [("", _("any")), ("1", _("yes")), ("0", _("no"))]
 
@@ -55,7 +56,7 @@ class DecompositionForm(forms.Form):
     base_year = forms.TypedChoiceField(label=_("Base year"), coerce=int)
     national_target = FiniteFloatField(label=_("National target T_N"))
     target_year = forms.IntegerField(label=_("Target year"), min_value=2000, max_value=2100)
-    end_value = FiniteFloatField(label=_("End value E (rule R3)"), required=False)
+    end_value = FiniteFloatField(label=_("End value E (rules R3 and R6: full coverage, e.g. 100 or 0)"), required=False)
     gamma = FiniteFloatField(label=_("Share γ of the gap closed (rule R4, 0 to 1)"), required=False,
                              min_value=0, max_value=1)
     weight_kind = forms.ChoiceField(label=_("Weights"), choices=[
@@ -77,6 +78,8 @@ class DecompositionForm(forms.Form):
         rule = data.get("rule")
         if rule == "gap_closure" and data.get("end_value") is None:
             self.add_error("end_value", _("Rule R3 needs an end value E."))
+        if rule == "unserved_counts" and data.get("end_value") is None:
+            self.add_error("end_value", _("Rule R6 needs the full-coverage value E."))
         if rule == "convergence" and data.get("gamma") is None:
             self.add_error("gamma", _("Rule R4 needs the share γ."))
         if data.get("weight_kind") == "indicator" and not data.get("weight_indicator"):

@@ -24,6 +24,8 @@ Rules
 * ``convergence``        T_r = T_N + (1 − γ)(x_r − X_N)
 * ``rescale_proposals``  P_N = Σ w_r P_r / W;  k = (X_N − T_N)/(X_N − P_N);
                          T_r = x_r − k (x_r − P_r)
+* ``unserved_counts``    U_r = w_r · max(0, d (E − x_r));  ΔN = W · d (T_N − X_N);
+                         ΔN_r = ΔN · U_r / Σ U  (:func:`allocate_counts`);  T_r = x_r + d ΔN_r / w_r
 
 Non-regression clamp
 --------------------
@@ -46,7 +48,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-RULES = ("uniform", "relative", "gap_closure", "convergence", "rescale_proposals")
+RULES = ("uniform", "relative", "gap_closure", "convergence", "rescale_proposals", "unserved_counts")
 
 CONSISTENCY_TOLERANCE = 1e-9
 """Relative tolerance for Σ w T / W = T_N (checked on every result)."""
@@ -238,12 +240,56 @@ def _rule_rescale_proposals(x, w, X_N, T_N, d, opts):
     return targets, {"proposals": proposals, "proposals_national": P_N, "k": k}
 
 
+def _rule_unserved_counts(x, w, X_N, T_N, d, opts):
+    """R6: share the national count still to serve in proportion to each region's unserved stock.
+
+    With E the full-service level (100 % of households gasified; 0 % of settlements lacking a standard) and
+    weights that are counts (households, settlements), region r's unserved stock is U_r = w_r · max(0, d (E − x_r))
+    and the national target asks for ΔN = W · d (T_N − X_N) more served units; region r gets
+    ΔN_r = ΔN · U_r / Σ U of them (:func:`allocate_counts`) and its target is T_r = x_r + d ΔN_r / w_r. A region
+    already at or beyond E keeps its base. Consistent by construction: Σ w T = Σ w x + d ΔN = W T_N.
+
+    ``count_scale`` (default 1) converts weight × value into counts: 100 for a percentage (households × % / 100).
+    The parameters returned carry ΔN, each U_r and each region's count ΔN_r in those counts.
+    """
+    if opts.get("end_value") is None:
+        raise DecompositionError("the unserved_counts rule needs end_value (E), the full-service level")
+    E = _finite("end_value", opts["end_value"])
+    if _better(d, E, X_N) <= 0:
+        raise DecompositionError(
+            f"end_value E = {E!r} is not beyond the national base X_N = {X_N!r} in the desired direction; "
+            "nothing is left to serve"
+        )
+    scale = _finite("count_scale", opts.get("count_scale") or 1.0)
+    if scale <= 0:
+        raise DecompositionError(f"count_scale must be positive, got {scale!r}")
+    W = math.fsum(w.values())
+    unserved = {r: w[r] * max(0.0, d * (E - x[r])) for r in x}
+    increment = W * d * (T_N - X_N)
+    total = math.fsum(unserved.values())
+    if increment > total * (1 + CONSISTENCY_TOLERANCE):
+        raise DecompositionError(
+            f"the national target asks for {increment / scale:.6g} more served units, more than the "
+            f"{total / scale:.6g} still unserved; choose an end value E at or beyond the target"
+        )
+    shares = allocate_counts(min(increment, total), unserved)
+    targets = {r: x[r] + d * shares[r] / w[r] for r in x}
+    return targets, {
+        "end_value": E,
+        "count_scale": scale,
+        "national_increment": increment / scale,
+        "unserved": {r: unserved[r] / scale for r in x},
+        "counts": {r: shares[r] / scale for r in x},
+    }
+
+
 _RULE_FUNCTIONS = {
     "uniform": _rule_uniform,
     "relative": _rule_relative,
     "gap_closure": _rule_gap_closure,
     "convergence": _rule_convergence,
     "rescale_proposals": _rule_rescale_proposals,
+    "unserved_counts": _rule_unserved_counts,
 }
 
 
@@ -295,6 +341,7 @@ def decompose(
     end_value: float | None = None,
     gamma: float | None = None,
     proposals: Mapping[str, float] | None = None,
+    count_scale: float | None = None,
     clamp: bool = True,
 ) -> DecompositionResult:
     """Split ``national_target`` into regional targets with one of :data:`RULES`.
@@ -322,7 +369,7 @@ def decompose(
             "regional targets cannot both avoid regression and add up to it"
         )
 
-    opts = {"end_value": end_value, "gamma": gamma, "proposals": proposals}
+    opts = {"end_value": end_value, "gamma": gamma, "proposals": proposals, "count_scale": count_scale}
     unclamped, params = _RULE_FUNCTIONS[rule](x, w, X_N, T_N, d, opts)
     targets, held, k = _clamp(x, w, unclamped, T_N, d) if clamp else (dict(unclamped), (), None)
 

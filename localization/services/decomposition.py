@@ -27,12 +27,14 @@ from localization.core.decomposition import DecompositionError, decompose, miles
 from localization.models import Decomposition, Indicator, Region, RegionalTarget
 from localization.permissions import can_edit_region, is_statistics
 from localization.services.status import fmt, fmt_signed
+from localization.services.values import PERCENT_UNITS
 
 WEIGHT_POPULATION = "population"
 WEIGHT_INDICATOR = "indicator"
 WEIGHT_KINDS = (WEIGHT_POPULATION, WEIGHT_INDICATOR)
 MILESTONE_KINDS = ("linear", "cagr")
-PARAM_LABELS = {"ratio": "T_N / X_N", "end_value": "E", "alpha": "α", "gamma": "γ", "proposals_national": "P_N", "k": "k"}
+PARAM_LABELS = {"ratio": "T_N / X_N", "end_value": "E", "alpha": "α", "gamma": "γ", "proposals_national": "P_N", "k": "k",
+                "national_increment": "ΔN", "count_scale": "w·x / ΔN"}
 
 __all__ = [
     "DecompositionError", "Inputs", "RegionInput", "gather_inputs", "run_decomposition", "propose_target",
@@ -151,8 +153,14 @@ def compute(
             _("No region has both a value for %(year)s and a weight.") % {"year": base_year})
     proposals = _proposals_for(indicator, inputs) if rule == "rescale_proposals" else None
     result = decompose(rule, inputs.bases, inputs.weights, national_target, indicator.direction,
-                       end_value=end_value, gamma=gamma, proposals=proposals, clamp=clamp)
+                       end_value=end_value, gamma=gamma, proposals=proposals, clamp=clamp,
+                       count_scale=count_scale(indicator))
     return inputs, result
+
+
+def count_scale(indicator: Indicator) -> float:
+    """Weight × value per counted unit (rule ``unserved_counts``): 100 for a percentage (households × % / 100)."""
+    return 100.0 if indicator.unit in PERCENT_UNITS else 1.0
 
 
 def _milestones(base_year, base_value, target_year, target_value, kind) -> tuple[dict[str, float], str]:
@@ -325,9 +333,12 @@ def decomposition_table(decomposition: Decomposition) -> dict:
     params = decomposition.params or {}
     unclamped = params.get("unclamped") or {}
     clamped = set(params.get("clamped") or [])
+    counts = (params.get("rule_params") or {}).get("counts") or {}
+    unserved = (params.get("rule_params") or {}).get("unserved") or {}
     rows = []
     for rt in targets:
         rule_target = unclamped.get(rt.region.kato)
+        count = counts.get(rt.region.kato)
         milestones = sorted((int(y), v) for y, v in (rt.milestones or {}).items())
         rows.append({
             "region": rt.region, "weight": rt.weight, "base": rt.base_value, "rule_target": rule_target,
@@ -336,6 +347,8 @@ def decomposition_table(decomposition: Decomposition) -> dict:
             "rule_target_text": fmt(rule_target) if rule_target is not None else "", "target_text": fmt(rt.target_value),
             "change_text": fmt_signed(rt.target_value - rt.base_value),
             "milestones": [(y, fmt(v)) for y, v in milestones],
+            "count_text": fmt(count) if count is not None else "",
+            "unserved_text": fmt(unserved[rt.region.kato]) if rt.region.kato in unserved else "",
         })
     check = consistency((r["weight"], r["target"]) for r in rows)
     if check is not None:
@@ -350,6 +363,7 @@ def decomposition_table(decomposition: Decomposition) -> dict:
             rule_params.append((PARAM_LABELS.get(key, key), fmt(value, 6)))
     years = sorted({y for r in rows for y, _v in r["milestones"]})
     return {"rows": rows, "check": check, "params": params, "rule_params": rule_params, "milestone_years": years,
+            "counts": bool(counts),
             "national_base_text": fmt(decomposition.national_base, 6),
             "cv_base": fmt(params.get("cv_base"), 3) if params.get("cv_base") is not None else "",
             "cv_target": fmt(params.get("cv_target"), 3) if params.get("cv_target") is not None else ""}

@@ -229,6 +229,42 @@ def test_decomposition_error_is_value_error():
 # --------------------------------------------------------------------------- counts
 
 
+def test_unserved_counts_worked_example_is_r3_with_full_coverage():
+    """Poverty counts (E = 0: nobody poor): U_r = w_r x_r = 6, 8, 6, 6 (mn people × %), ΔN = W (X_N − T_N) = 13;
+    ΔN_r = 13 U_r / 26 = U_r / 2, so T_r = x_r / 2 — R2, which is R3 with E = 0 (method notes §2.6). In people
+    (count_scale 100): 0.13 mn lifted out of poverty, 0.03 / 0.04 / 0.03 / 0.03 mn by region."""
+    result = decompose("unserved_counts", X, W, T_N, -1, end_value=0.0, count_scale=100)
+    assert_targets(result, {"A": 1.5, "B": 4.0, "C": 6.0, "D": 2.0}, 1e-12)
+    assert result.weighted_result == pytest.approx(T_N, abs=1e-12) and result.clamped == ()
+    assert result.params["national_increment"] == pytest.approx(0.13, abs=1e-12)
+    assert result.params["unserved"] == pytest.approx({"A": 0.06, "B": 0.08, "C": 0.06, "D": 0.06}, abs=1e-12)
+    assert result.params["counts"] == pytest.approx({"A": 0.03, "B": 0.04, "C": 0.03, "D": 0.03}, abs=1e-12)
+    r3 = decompose("gap_closure", X, W, T_N, -1, end_value=0.0)
+    assert result.targets == pytest.approx(r3.targets, abs=1e-12)
+
+
+def test_unserved_counts_gasification_households():
+    """Gasification (% of households, E = 100): A fully served, B 60 %, C 20 %; households 100, 200, 100 thousand.
+    X_N = 60, T_N = 70: 40 thousand more households to connect, shared by unserved stock (A 0, B 80, C 80 thousand):
+    B and C connect 20 thousand each, so B reaches 70 % and C 40 %; A stays at 100 %."""
+    result = decompose("unserved_counts", {"A": 100.0, "B": 60.0, "C": 20.0}, {"A": 100, "B": 200, "C": 100}, 70.0, 1,
+                       end_value=100.0, count_scale=100)
+    assert result.params["counts"] == pytest.approx({"A": 0.0, "B": 20.0, "C": 20.0}, abs=1e-12)
+    assert result.params["unserved"] == pytest.approx({"A": 0.0, "B": 80.0, "C": 80.0}, abs=1e-12)
+    assert_targets(result, {"A": 100.0, "B": 70.0, "C": 40.0}, 1e-12)
+    assert result.weighted_result == pytest.approx(70.0, abs=1e-12)
+
+
+def test_unserved_counts_refusals():
+    with pytest.raises(DecompositionError, match="needs end_value"):
+        decompose("unserved_counts", X, W, T_N, -1)
+    with pytest.raises(DecompositionError, match="not beyond the national base"):
+        decompose("unserved_counts", X, W, T_N, -1, end_value=5.2)
+    # E = 4 (lower is better): U = 0, 4, 4, 0 → Σ U = 8 < ΔN = 5 · (5.2 − 2.6) = 13: the target asks too much.
+    with pytest.raises(DecompositionError, match="more than the"):
+        decompose("unserved_counts", X, W, 2.6, -1, end_value=4.0)
+
+
 def test_allocate_counts_proportional():
     # ΔN = 100 households, U = 120/50/30 (Σ 200): 100·120/200 = 60, 25, 15.
     parts = allocate_counts(100, {"A": 120, "B": 50, "C": 30})
@@ -334,7 +370,7 @@ def problems(draw):
     target = x_n * (1 + direction * improvement)
     rule = draw(st.sampled_from(RULES))
     kwargs = {}
-    if rule == "gap_closure":  # E at or beyond the target: α ∈ (0, 1]
+    if rule in ("gap_closure", "unserved_counts"):  # E at or beyond the target: α ∈ (0, 1]
         kwargs["end_value"] = target + direction * draw(st.floats(0, 1)) * x_n
     elif rule == "convergence":
         kwargs["gamma"] = draw(st.floats(0, 1))

@@ -231,3 +231,31 @@ def test_proposals_only_for_own_region_and_never_regressing(worked, make_user):
         svc.propose_target(worked, Region.objects.get(kato=A), user=officer, base_year=2019, target_value=2.0,
                            target_year=2030, reason="x")
     assert not RegionalTarget.objects.exists()
+
+
+def test_unserved_counts_rule_stores_the_counts_and_the_page_shows_them(worked, stats, client):
+    """R6 on the worked example with E = 0 (nobody poor): T_r = x_r / 2, as the notes say (R3 with E = 0); the
+    indicator is a percentage of people, so the counts are people: U_r = w_r x_r / 100 = 60,000 / 80,000 / 60,000 /
+    60,000 poor, of whom half (ΔN = 130,000) are to be lifted out of poverty."""
+    Indicator.objects.filter(pk=worked.pk).update(unit="PT")
+    worked.refresh_from_db()
+    dec = svc.run_decomposition(worked, user=stats, rule="unserved_counts", base_year=2022, target_year=2030,
+                                national_target=2.6, end_value=0.0)
+    targets = stored(dec)
+    assert {k: round(rt.target_value, 9) for k, rt in targets.items()} == {A: 1.5, B: 4.0, C: 6.0, D: 2.0}
+    check_consistent(dec, 2.6)
+    params = dec.params["rule_params"]
+    assert params["count_scale"] == 100 and params["national_increment"] == pytest.approx(130_000)
+    assert params["unserved"] == pytest.approx({A: 60_000, B: 80_000, C: 60_000, D: 60_000})
+    assert params["counts"] == pytest.approx({A: 30_000, B: 40_000, C: 30_000, D: 30_000})
+    html = client.get(f"/en/indicators/{worked.code}/").content.decode()
+    assert "Units to serve" in html and "40,000" in html and "R6 Counts" in html
+
+
+def test_unserved_counts_needs_the_full_coverage_value(worked, stats, client):
+    client.force_login(stats)
+    response = client.post(f"/en/indicators/{worked.code}/decompose/", {
+        "rule": "unserved_counts", "base_year": "2022", "national_target": "2.6", "target_year": "2030",
+        "weight_kind": "population", "clamp": "on", "milestone_kind": "linear"})
+    assert response.status_code == 200 and "Rule R6 needs the full-coverage value E." in response.content.decode()
+    assert not Decomposition.objects.exists()
