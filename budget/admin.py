@@ -12,6 +12,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from localization.permissions import can_edit_region, is_statistics
 
+from . import services
+
 from .models import (
     Attachment,
     Ballot,
@@ -121,6 +123,12 @@ class CycleAdmin(RegionScoped, SimpleHistoryAdmin):
 
     def _cycle_of(self, obj):
         return obj
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if services.ensure_default_bucket(form.instance):
+            self.message_user(request, _("The cycle has no bucket: one bucket for all proposals, with all the cycle's "
+                                         "money, was created."))
 
     @admin.display(description=_("territory"))
     def owner(self, obj):

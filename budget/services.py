@@ -144,6 +144,20 @@ def register_resident(
     return user
 
 
+def ensure_default_bucket(cycle: Cycle) -> Bucket | None:
+    """Buckets are optional: a cycle created without any gets one for all proposals, with all the cycle's money
+    (proposals, ballots and the count work per bucket). Returns the bucket created, or None."""
+    from django.utils import translation
+
+    if cycle.buckets.exists():
+        return None
+    names = {}
+    for lang in ("kk", "ru", "en"):
+        with translation.override(lang):
+            names[f"name_{lang}"] = str(_("All proposals of the cycle"))
+    return Bucket.objects.create(cycle=cycle, money=cycle.total_money, **names)
+
+
 def resident_of(user) -> ResidentProfile | None:
     if not user.is_authenticated:
         return None

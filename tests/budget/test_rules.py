@@ -383,3 +383,49 @@ def test_cycle_validation(esil):
         cycle.full_clean()
     errors = refused.value.message_dict
     assert "region" in errors and "submission_end" in errors
+
+
+def _new_cycle_data(client, **buckets):
+    """The admin's "add cycle" form filled in: Esil district, 2026, 100 M ₸, approval k = 2, greedy."""
+    with translation.override("en"):
+        add_url = reverse("admin:budget_cycle_add")
+    data = _admin_form_data(client.get(add_url))
+    data.update({
+        "name_kk": "Есіл 2026", "name_ru": "Есиль 2026", "name_en": "Esil 2026", "district": "", "region": "",
+        "year": "2026", "mrp": "4325", "total_money": "100000000", "cap_unit": "tenge", "cap_amount": "30000000",
+        "ballot_rule": "approval", "max_choices": "2", "counting_rule": "greedy", "proposals_per_author": "1",
+        "submission_start": "2027-01-10", "submission_end": "2027-02-08", "review_end": "2027-02-23",
+        "revision_end": "2027-03-02", "rereview_end": "2027-03-09", "voting_start": "2027-03-13",
+        "voting_end": "2027-03-26", "results_date": "2027-04-02", "implementation_start": "2027-05-10",
+    })
+    from localization.models import District
+
+    data["district"] = str(District.objects.get(kato="711210000").pk)
+    data.update(buckets)
+    return add_url, data
+
+
+def test_a_cycle_created_without_buckets_gets_one_for_all_its_money(client, make_user, make_resident):
+    client.force_login(make_user("root", role="admin", is_staff=True, is_superuser=True))
+    add_url, data = _new_cycle_data(client)
+    assert data["buckets-TOTAL_FORMS"] == "0"
+    response = client.post(add_url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    cycle = Cycle.objects.get(name_en="Esil 2026")
+    (bucket,) = cycle.buckets.all()
+    assert bucket.money == 100_000_000 and bucket.category == "" and not bucket.by_size
+    assert (bucket.name_kk, bucket.name_ru, bucket.name_en) == (
+        "Циклдың барлық өтінімдері", "Все заявки цикла", "All proposals of the cycle")
+    move(cycle, Stage.SUBMISSION)
+    proposal = propose(cycle, make_resident(), cost=10_000_000, bucket=bucket)
+    assert proposal.bucket == bucket
+
+
+def test_a_cycle_created_with_buckets_keeps_exactly_those(client, make_user):
+    client.force_login(make_user("root", role="admin", is_staff=True, is_superuser=True))
+    add_url, data = _new_cycle_data(client, **{
+        "buckets-TOTAL_FORMS": "1", "buckets-0-name_kk": "Аулалар", "buckets-0-name_ru": "Дворы",
+        "buckets-0-name_en": "Courtyards", "buckets-0-category": "", "buckets-0-money": "60000000"})
+    assert client.post(add_url, data).status_code == 302
+    assert list(Cycle.objects.get(name_en="Esil 2026").buckets.values_list("name_en", "money")) == [
+        ("Courtyards", 60_000_000)]
