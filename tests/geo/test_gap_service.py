@@ -290,3 +290,33 @@ def test_format_numbers_in_the_page_language():
     assert services.fmt_number(float("nan"), 1, "kk") == ""
     assert services.fmt_number(-0.04, 1, "en") == "0.0"
     assert math.isinf(float("inf")) and services.fmt_number(float("inf")) == "\u221e"
+
+
+def test_jobs_run_in_a_background_thread_in_the_starters_language(monkeypatch, settings):
+    """With GEO_BACKGROUND_JOBS (the default) a job is handed to a thread, which records its outcome in the language
+    of whoever started it; the job body itself is covered synchronously by the other tests."""
+    import threading
+
+    from django.utils import translation
+
+    settings.GEO_BACKGROUND_JOBS = True
+    seen, done = {}, threading.Event()
+
+    def fake_body(model, pk, func, args, threaded, lang=None):
+        seen.update(thread=threading.current_thread() is not threading.main_thread(), model=model, pk=pk,
+                    func=func, args=args, threaded=threaded, lang=lang)
+        done.set()
+
+    monkeypatch.setattr(services, "_job_body", fake_body)
+
+    class Job:
+        pk = 7
+
+    def work(job, *args):
+        pass
+
+    with translation.override("ru"):
+        services.run_job(Job(), work, b"data", "source")
+    assert done.wait(10)
+    assert seen == {"thread": True, "model": Job, "pk": 7, "func": work, "args": (b"data", "source"),
+                    "threaded": True, "lang": "ru"}
