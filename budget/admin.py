@@ -13,7 +13,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from localization.permissions import can_edit_region, is_statistics
 
 from . import services
-
 from .models import (
     Attachment,
     Ballot,

@@ -60,7 +60,8 @@ class LocalizationConfig(AppConfig):
         for name in changed:
             setattr(indicator, name, wanted[name])
         # history_change_reason is a varchar(100): PostgreSQL refuses anything longer
-        indicator._change_reason = imports.clip_reason(f"demo data: UN Cooperation Framework 2026–2030, Annex 1, line {row['line']}")
+        indicator._change_reason = imports.clip_reason(
+            f"demo data: UN Cooperation Framework 2026–2030, Annex 1, line {row['line']}")
         indicator.save()
         stdout.write(f"1.2.1: direction and national target set from {source}.")
 
