@@ -33,8 +33,10 @@ WEIGHT_POPULATION = "population"
 WEIGHT_INDICATOR = "indicator"
 WEIGHT_KINDS = (WEIGHT_POPULATION, WEIGHT_INDICATOR)
 MILESTONE_KINDS = ("linear", "cagr")
-PARAM_LABELS = {"ratio": "T_N / X_N", "end_value": "E", "alpha": "α", "gamma": "γ", "proposals_national": "P_N", "k": "k",
-                "national_increment": "ΔN", "count_scale": "w·x / ΔN"}
+PARAM_LABELS = {
+    "ratio": "T_N / X_N", "end_value": "E", "alpha": "α", "gamma": "γ", "proposals_national": "P_N", "k": "k",
+    "national_increment": "ΔN", "count_scale": "w·x per counted unit",
+}
 
 __all__ = [
     "DecompositionError", "Inputs", "RegionInput", "gather_inputs", "run_decomposition", "propose_target",
