@@ -35,7 +35,7 @@ WEIGHT_KINDS = (WEIGHT_POPULATION, WEIGHT_INDICATOR)
 MILESTONE_KINDS = ("linear", "cagr")
 PARAM_LABELS = {
     "ratio": "T_N / X_N", "end_value": "E", "alpha": "α", "gamma": "γ", "proposals_national": "P_N", "k": "k",
-    "national_increment": "ΔN", "count_scale": "w·x per counted unit",
+    "national_increment": "ΔN", "count_scale": "s (ΔN_r = w_r · |T_r − x_r| / s)",
 }
 
 __all__ = [
