@@ -234,9 +234,9 @@ class Cycle(Trilingual, models.Model):
             return None
         return type(self).objects.filter(pk=self.pk).first()
 
-    def frozen_changes(self) -> list[str]:
+    def frozen_changes(self, stored=None) -> list[str]:
         """Names of frozen fields that differ from the stored row, if the stored cycle is frozen."""
-        stored = self._stored()
+        stored = stored if stored is not None else self._stored()
         if stored is None or not stored.is_frozen():
             return []
         return [name for name in self.FROZEN_FIELDS if getattr(stored, name) != getattr(self, name)]
@@ -276,12 +276,11 @@ class Cycle(Trilingual, models.Model):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        changed = self.frozen_changes()
-        if changed:
+        stored = self._stored()
+        if self.frozen_changes(stored):
             raise ValidationError(
                 _("Voting has opened: the ballot rule, k, vote changes, eligibility and the counting rule are frozen.")
             )
-        stored = self._stored()
         if self.frozen_at is None and stored is not None and stored.is_frozen():
             # Once voting has opened the rules stay frozen for good: moving the voting dates later must not thaw them.
             self.frozen_at = stored.frozen_at or timezone.now()
