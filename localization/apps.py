@@ -12,7 +12,7 @@ class LocalizationConfig(AppConfig):
         from .services import imports
 
         run = imports.import_repository(imports.NATIONAL_REPOSITORY, source=imports.NATIONAL_SOURCE)
-        warnings = imports.run_warnings(run) or []
+        warnings = imports.run_warnings(run)
         stdout.write(
             f"National SDG data: {run.files_total} files ({run.files_failed} failed); values {run.rows_created} created, "
             f"{run.rows_updated} updated, {run.rows_unchanged} unchanged; {len(warnings)} rows repaired or skipped "

@@ -150,7 +150,7 @@ def data_import_run(request, pk: int):
         "running": run.status == ImportRun.Status.RUNNING and not _run_is_stale(run),
         "stale": _run_is_stale(run),
         "errors": [imports.localize_error(e) for e in run.errors],
-        "warnings": [imports.localize_error(w) for w in warnings] if warnings is not None else None,
+        "warnings": [imports.localize_error(w) for w in warnings],
         "imported": max(run.files_done - run.files_failed, 0),
     }
     return render(request, "localization/data/import_run.html", context)

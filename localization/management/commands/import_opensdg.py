@@ -55,7 +55,7 @@ class Command(BaseCommand):
             if cleanup is not None:
                 shutil.rmtree(cleanup, ignore_errors=True)
 
-        warnings = imports.run_warnings(run) or []
+        warnings = imports.run_warnings(run)
         if verbosity >= 1:
             self.stdout.write(
                 f"Import #{run.pk} of {path}: {run.files_total} files, {run.files_done - run.files_failed} imported, "
