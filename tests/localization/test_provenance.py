@@ -521,3 +521,10 @@ def test_shipped_files_are_what_the_build_scripts_make(tmp_path, name, shipped, 
     out = tmp_path / "out.csv"
     write_csv(out, _load(name).build(), columns)
     assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+
+
+def test_bom_and_windows_line_ends_read_the_same(tmp_path):
+    text = "\r\n".join([D_HEADER, "1-2-1,lower,statcan,src,checked,", "", "3-2-1,lower,statcan,src,checked,"]) + "\r\n"
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert [(r.code, r.line, r.note) for r in read_directions(path)] == [("1-2-1", 2, ""), ("3-2-1", 4, "")]
