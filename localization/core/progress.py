@@ -383,6 +383,21 @@ def clamp_to_bounds(value: float, bounds: tuple[float | None, float | None] | No
     return value
 
 
+def suspect_values(code: str, rows: Iterable[tuple], bounds) -> tuple[list, list[str]]:
+    """Of ``rows`` (key, value, file, line), those outside ``bounds``: (their keys, ``file:line`` warnings)."""
+    keys, warnings = [], []
+    if bounds is None:
+        return keys, warnings
+    low, high = bounds
+    shown = f"[{'' if low is None else f'{low:g}'}, {'' if high is None else f'{high:g}'}]"
+    for key, value, file, line in rows:
+        if not within_bounds(value, bounds):
+            keys.append(key)
+            warnings.append(f"{file or code}:{line or 0}: {code}: value {value:g} lies outside the indicator's "
+                            f"bounds {shown}; kept as published and flagged suspect (not used for statuses)")
+    return keys, warnings
+
+
 def target_on_worsening_side(direction: int, baseline: float, target: float) -> bool:
     """True when ``target`` lies on the worsening side of ``baseline`` given the direction (refused)."""
     return direction in (1, -1) and direction * (target - baseline) < 0
