@@ -402,7 +402,7 @@ class IndicatorValue(models.Model):
     source_line = models.PositiveIntegerField(_("source line"), null=True, blank=True)
     source_note = models.CharField(_("source"), max_length=300, blank=True)
     #: Outside the indicator's bounds (e.g. 855 for a percentage): shown "as published, suspect", never used.
-    suspect = models.BooleanField(_("suspect"), default=False)
+    suspect = models.BooleanField(_("suspect"), default=False, db_default=False)
     entered_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                    db_index=False)
     verified_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -410,7 +410,8 @@ class IndicatorValue(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # History is looked up by value (id), date, user and region (rejected values); not by the other keys.
-    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["indicator", "entered_by", "verified_by"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "suspect"],
+                                no_db_index=["indicator", "entered_by", "verified_by"])
 
     class Meta:
         constraints = [

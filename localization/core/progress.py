@@ -446,7 +446,8 @@ def assess(
       refused ``different_definition``.
     * A target on the worsening side of its baseline (or, without a baseline, of the series' base value)
       → refused ``worsening_target``.
-    A refused target is not used: the no-target method applies and ``target_refused`` says why.
+    A refused target is not used: the no-target method applies and ``target_refused`` says why; so too when the
+    series has no data after the target's base year yet (``no_data_after_target_base``).
     A target used is measured from its own base year (``baseline_year``, else ``base_year``), never earlier.
     """
     common = {"limit": limit, "series_breaks": series_breaks, "bounds": bounds}
@@ -457,8 +458,15 @@ def assess(
         result = progress_status(series, direction, base_year=base_year, **common)
         return _replace(result, target_refused=refused)
     own_base = target.baseline_year if target.baseline_year is not None else base_year
-    return progress_status(series, direction, target=target.value, target_year=target.year, base_year=own_base,
-                           strict_base=True, **common)
+    result = progress_status(series, direction, target=target.value, target_year=target.year, base_year=own_base,
+                             strict_base=True, **common)
+    if result.reason_code in ("nothing_after_base", "one_year_after_base"):
+        # Not yet measurable against the target (no data after its own base year): the no-target method says
+        # how the series moves, labelled so.
+        fallback = progress_status(series, direction, base_year=base_year, **common)
+        if fallback.status is not None:
+            return _replace(fallback, target_refused="no_data_after_target_base")
+    return result
 
 
 def target_problem(series: Mapping[int, float], direction: int, target: TargetSpec, *, series_unit: str = "",

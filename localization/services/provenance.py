@@ -49,7 +49,8 @@ def read_targets(directions=None) -> list:
     if provenance is None:
         return []
     try:
-        return provenance.read_targets(directions=directions)
+        mapping = {r.code: r.direction for r in directions} if directions is not None else None
+        return provenance.read_targets(directions=mapping)
     except FileNotFoundError:
         return []
 

@@ -84,6 +84,8 @@ TARGET_REFUSED = {
                                          "(%(year)s) differs from this series' %(ours)s; assessed without it"),
     "different_unit": gettext_lazy("target set in another unit (%(unit)s); assessed without it"),
     "worsening_target": gettext_lazy("target lies on the worsening side of its baseline; refused"),
+    "no_data_after_target_base": gettext_lazy("no data yet after the target's base year %(year)s; "
+                                              "assessed without the target"),
 }
 TARGET_KIND_LABELS = {
     "decomposed": gettext_lazy("regional target (decomposition)"),
@@ -192,9 +194,13 @@ def is_national(row: Row) -> bool:
     return row.region_id is None and row.area_code in NATIONAL_AREA_CODES
 
 
+SERIES_DIMS = ("SERIES=", "UNIT_MEASURE=")  # not disaggregations: they name the series (kept in ``series``)
+
+
 def is_total(dims: str) -> bool:
-    """The total of every disaggregation: no dimension, or each one ``_T`` (an empty cell is already dropped)."""
-    return dims == "" or all(part.endswith("=_T") for part in dims.split("|"))
+    """The total of every disaggregation: no dimension, or each one ``_T`` (an empty cell is already dropped);
+    a ``SERIES`` part names the series, not a disaggregation."""
+    return dims == "" or all(part.endswith("=_T") or part.startswith(SERIES_DIMS) for part in dims.split("|"))
 
 
 def choose_headline(indicator: Indicator, rows: list[Row]) -> tuple[str, str] | None:
@@ -520,8 +526,6 @@ def compute(
         row.target_baseline_year, row.target_baseline_value = target["baseline_year"], target["baseline_value"]
         row.regional_target = target.get("regional")
         row.published_target = target.get("published")
-        if target["baseline_year"] is not None:
-            row.requested_base_year = target["baseline_year"]
         spec = TargetSpec(value=target["value"], year=target["year"], baseline_year=target["baseline_year"],
                           baseline_value=target["baseline_value"], unit=_unit_code(target["unit"]))
     row.breaks = tuple(sorted(set(break_years(indicator)) | set(extra_breaks)))
@@ -543,7 +547,9 @@ def compute(
 
 
 def _unit_code(unit: str) -> str:
-    """A target's unit only counts against the series' unit code when it is one (e.g. ``PT``)."""
+    """A target's unit as the series' unit code where it names one (``%`` → ``PT``); else "" (not compared)."""
+    if unit in ("%", "PT"):
+        return "PT"
     return unit if unit and unit.replace("_", "").isalnum() and unit.upper() == unit else ""
 
 
@@ -614,7 +620,8 @@ class StatusBoard:
             where |= Q(region__isnull=False)
         elif self.regions:
             where |= Q(region_id__in=[r.pk for r in self.regions])
-        qs = IndicatorValue.objects.filter(where, Q(dims="") | Q(dims__contains="=_T"), indicator_id__in=ids).order_by()
+        qs = IndicatorValue.objects.filter(where, Q(dims="") | Q(dims__contains="=_T") | Q(dims__startswith="SERIES="),
+                                            indicator_id__in=ids).order_by()
         if not self.preview:
             qs = qs.exclude(status=IndicatorValue.Verification.UNVERIFIED)
         for values in qs.values_list(*ROW_FIELDS):

@@ -80,10 +80,13 @@ def test_a_target_on_its_own_series_is_measured_from_its_own_base_year():
     assert r.base_year == 2020 and r.base_value == 5.24
 
 
-def test_no_data_after_the_targets_base_year_is_not_assessed():
+def test_no_data_after_the_targets_base_year_is_never_measured_from_an_earlier_year():
     spec = TargetSpec(value=3.0, year=2030, baseline_year=2023, baseline_value=5.2)
-    r = assess({2015: 9.0, 2020: 6.0}, -1, target=spec)
+    r = progress_status({2015: 9.0, 2020: 6.0}, -1, target=3.0, base_year=2023, strict_base=True)
     assert r.method == "insufficient_data" and r.reason_code == "nothing_after_base"
+    # assess() then says how the series moves without the target, labelled so.
+    r = assess({2015: 9.0, 2020: 6.0}, -1, target=spec)
+    assert r.method == "no_target" and r.target_refused == "no_data_after_target_base" and r.target is None
 
 
 def test_worsening_target_is_refused():

@@ -118,7 +118,7 @@ def test_pre_2022_units_are_never_todays_regions_series():
 
 
 def test_regional_target_used_when_approved_else_national():
-    ind = make_indicator("3-1-1", goal=3, target_value=3.0, target_year=2030)
+    ind = make_indicator("3-1-9", goal=3, target_value=3.0, target_year=2030)
     put(ind, ASTANA, {2015: 6.0, 2023: 4.5})
     put(ind, ALMATY, {2015: 6.0, 2023: 4.5})
     put(ind, SHYMKENT, {2015: 6.0, 2023: 4.5})
