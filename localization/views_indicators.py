@@ -136,7 +136,9 @@ def _regional_table(board: StatusBoard, indicator: Indicator, rows, user):
 
 
 def _decomposition_context(indicator: Indicator, board: StatusBoard, regional_rows):
-    latest = indicator.decompositions.select_related("created_by").order_by("-created_at", "-pk").first()
+    # The decomposition in force (one per indicator); without one, the latest run is shown, marked not in force.
+    latest = (targets_service.decomposition_in_force(indicator)
+              or indicator.decompositions.select_related("created_by").order_by("-created_at", "-pk").first())
     table = targets_service.decomposition_table(latest) if latest else None
     if table:
         for row in table["rows"]:  # the source of each base value, from the stored data
