@@ -21,9 +21,15 @@ returns nothing (:class:`ProvenanceError` lists them all).
 * ``kind``: ``national`` (UN Cooperation Framework results matrix) or ``global`` (figure stated by an SDG target).
 * ``comparison``: ``<``, ``<=``, ``>=``, ``>`` or ``=``. Given the directions, ``<``/``<=`` need ``lower``,
   ``>``/``>=`` need ``higher``, ``=`` needs ``binary``; an indicator whose direction is ``none`` takes no target.
-* A baseline is given as value and year together or not at all; it comes before the target year, and the target
-  does not lie on the worsening side of it (given the comparison).
-* A percentage (``%``) target lies in 0–100.
+* Exception, national targets only: a row whose ``note`` starts with ``Other series:`` was set on a series the
+  platform does not publish as that indicator's headline (a different definition, a sub-group such as women or
+  children, or a matrix indicator without a national counterpart). Its comparison states that series' own
+  direction, so it is not checked against the indicator's direction, and no headline status may be computed from
+  it (:attr:`TargetRow.other_series`).
+* A baseline is given as value and year together or not at all, and comes before the target year. Whether the
+  target lies on the improving side of its baseline is not checked here: the file records what the source says
+  (a target already passed is a fact about the source); the status engine refuses such a target with a message.
+* A percentage (``%``) target or baseline lies in 0–100.
 """
 from __future__ import annotations
 
@@ -52,6 +58,7 @@ COMPARISONS = ("<", "<=", ">=", ">", "=")
 COMPARISON_DIRECTION = {"<": "lower", "<=": "lower", ">": "higher", ">=": "higher", "=": "binary"}
 STATCAN_DIRECTION = {"positive": "higher", "negative": "lower", "binary": "binary"}
 PERCENT_UNITS = ("%",)
+OTHER_SERIES = "Other series:"
 YEAR_RANGE = (1990, 2100)
 
 # National codes: goal-target-indicator[-sub...], e.g. 1-2-1, 17-3-1-3, 4-c-1-2, 10-5-1-1.
@@ -84,6 +91,11 @@ class TargetRow:
     source_ref: str
     note: str
     line: int
+
+    @property
+    def other_series(self) -> bool:
+        """Set on a series other than the indicator's headline series (see the module docstring)."""
+        return self.note.startswith(OTHER_SERIES)
 
 
 class ProvenanceError(ValueError):
@@ -208,8 +220,8 @@ def read_targets(path=TARGETS_CSV, directions: Mapping[str, str] | None = None) 
     """Read and validate ``targets.csv``; raise :class:`ProvenanceError` listing every bad row.
 
     With ``directions`` (national code → direction), a comparison that contradicts the indicator's direction is
-    an error, and so is a global target on an indicator the mapping does not know. A national target whose code
-    is not a national indicator (a matrix indicator without a national counterpart) is allowed.
+    an error, and so is a target on an indicator the mapping does not know or whose direction is ``none`` —
+    except national targets marked ``Other series:`` (see the module docstring).
     """
     label, records, errors = _records(Path(path), TARGET_COLUMNS)
     rows: list[TargetRow] = []
@@ -250,16 +262,14 @@ def read_targets(path=TARGETS_CSV, directions: Mapping[str, str] | None = None) 
             for name, number in (("target_value", value), ("baseline_value", base_value)):
                 if number is not None and not 0 <= number <= 100:
                     problems.append(f"{name} {number:g} is outside 0–100 for a percentage")
-        if value is not None and base_value is not None and comparison in COMPARISONS:
-            need = COMPARISON_DIRECTION[comparison]
-            if (need == "lower" and value > base_value) or (need == "higher" and value < base_value):
-                problems.append(
-                    f"target {comparison} {value:g} lies on the worsening side of its baseline {base_value:g}")
-        if directions is not None and comparison in COMPARISONS and CODE_RE.fullmatch(code):
+        other = r["note"].startswith(OTHER_SERIES)
+        if other and kind != "national":
+            problems.append(f"only a national target can be marked '{OTHER_SERIES}'")
+        if directions is not None and comparison in COMPARISONS and CODE_RE.fullmatch(code) and not other:
             direction = directions.get(code)
             if direction is None:
-                if kind == "global":
-                    problems.append(f"{code} has no direction row (a global target needs a national indicator)")
+                problems.append(f"{code} has no direction row (a target on another series starts its note "
+                                f"with '{OTHER_SERIES}')")
             elif direction == "none":
                 problems.append(f"{code} has direction none, so it takes no target")
             elif COMPARISON_DIRECTION[comparison] != direction:
