@@ -510,12 +510,17 @@ class PublishedTarget(models.Model):
     line = models.PositiveIntegerField(_("line in the fixture"), null=True, blank=True)
 
     class Meta:
-        ordering = ["code", "kind"]
+        ordering = ["code", "kind", "line"]
         verbose_name = _("published target")
         verbose_name_plural = _("published targets")
 
     def __str__(self) -> str:
         return f"{self.code} {self.kind} {self.comparison} {self.target_value:g} ({self.target_year})"
+
+    @property
+    def other_series(self) -> bool:
+        """Set on a series the platform does not publish as the indicator's headline (never used for its status)."""
+        return self.note.startswith("Other series:")
 
     @property
     def citation(self) -> str:

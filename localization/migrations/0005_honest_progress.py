@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'published target',
                 'verbose_name_plural': 'published targets',
-                'ordering': ['code', 'kind'],
+                'ordering': ['code', 'kind', 'line'],
             },
         ),
         migrations.AddField(

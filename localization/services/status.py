@@ -495,7 +495,10 @@ def _target_for(indicator: Indicator, region: Region | None, regional_target: Re
         return {"value": indicator.target_value, "year": indicator.target_year or DEFAULT_TARGET_YEAR,
                 "kind": "national", "source": indicator.target_source or _("set by the statistics office"), "baseline_year": indicator.baseline_year,
                 "baseline_value": indicator.baseline_value, "unit": ""}
-    by_kind = {t.kind: t for t in published}
+    by_kind = {}
+    for t in published:  # the first of each kind set on this series (fixture order)
+        if not t.other_series:
+            by_kind.setdefault(t.kind, t)
     # A national target carries a national baseline: it is the nation's, never applied to a region's series.
     pt = (by_kind.get("national") if region is None else None) or by_kind.get("global")
     if pt is None:
