@@ -144,3 +144,15 @@ def test_kk_and_ru_reasons_are_not_english(board):
                 row = board.national(ind)
                 if ind.pk in english:
                     assert row.reason != english[ind.pk], (lang, ind.code, row.reason)
+
+
+def test_demo_check_reports_no_contradiction(board):
+    import io
+
+    from django.apps import apps
+
+    out = io.StringIO()
+    apps.get_app_config("localization")._demo_progress(out)
+    text = out.getvalue()
+    assert "0 on track while worse than their base year" in text
+    assert "273 of 273 indicators have a direction" in text
