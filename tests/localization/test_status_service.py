@@ -77,10 +77,10 @@ def test_regional_without_target_with_limit_equals_core():
 
 def test_without_target_without_limit():
     # 50 → 60 over 8 years: g = 1.2^(1/8) − 1 = 2.31 % ≥ 1.5 % → substantial, score min(500·0.0231 − 5, 5) = 5
-    ind = make_indicator("6-1-1", goal=6, direction=1)
+    ind = make_indicator("6-1-9", goal=6, direction=1)
     put(ind, None, {2015: 50.0, 2019: 55.0, 2023: 60.0})
     row = StatusBoard([ind], regions=[]).national(ind)
-    assert row.result == progress_status({2015: 50.0, 2019: 55.0, 2023: 60.0}, 1)
+    assert row.result == progress_status({2015: 50.0, 2019: 55.0, 2023: 60.0}, 1, bounds=(0.0, 100.0))
     assert row.result.growth == pytest.approx(1.2 ** (1 / 8) - 1, rel=1e-12)
     assert row.status == "substantial_progress" and row.score == 5.0
 
