@@ -362,3 +362,22 @@ def test_decomposition_with_another_indicator_as_weights(client, make_user, pove
     assert targets[ASTANA] == (300.0, 3.5)
     assert targets[ABAI][0] == 100.0 and targets[ABAI][1] == pytest.approx(5.5)
     assert dec.weighted_result == pytest.approx(4.0, abs=1e-12) and dec.params["weight_indicator"] == "pop-1"
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_status_reasons_are_never_english_on_kk_and_ru_pages(client, lang):
+    # One year of data (not assessed) and no direction (not assessed): both reasons in the page's language.
+    one = make_indicator("2-9-1", goal=2)
+    put(one, None, {2023: 4.0})
+    put(one, ASTANA, {2023: 3.0})
+    none = make_indicator("2-9-2", goal=2, direction=None, direction_kind="none")
+    put(none, None, {2015: 1.0, 2023: 2.0})
+    english = ["needs at least 2 years", "no direction", "desired direction of this indicator is not set",
+               "describes, it does not judge", "not assessed"]
+    for page in (url("ind_detail", lang, code=one.code), url("ind_detail", lang, code=none.code),
+                 url("ind_region", lang, kato=ASTANA)):
+        html = client.get(page).content.decode()
+        for text in english:
+            assert text not in html, (page, text)
+    html = client.get(url("ind_detail", lang, code=one.code)).content.decode()
+    assert {"kk": "деректері бар кемінде 2 жыл қажет", "ru": "нужно не менее 2 лет с данными"}[lang] in html
