@@ -253,7 +253,8 @@ def target_rows(draw):
     return rows, directions
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rows=direction_rows())
 def test_directions_round_trip(tmp_path, rows):
     path = tmp_path / "d.csv"
@@ -266,7 +267,8 @@ def test_directions_round_trip(tmp_path, rows):
         assert physical[r.line - 1].startswith((r.code, f'"{r.code}'))
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=target_rows())
 def test_targets_round_trip(tmp_path, data):
     rows, directions = data
@@ -285,7 +287,8 @@ _DIRECTION_CORRUPTIONS = {
 }
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rows=direction_rows(), data=st.data())
 def test_directions_corrupted_row_always_rejected(tmp_path, rows, data):
     index = data.draw(st.integers(0, len(rows) - 1))
@@ -309,7 +312,8 @@ _TARGET_CORRUPTIONS = {
 }
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=target_rows(), draw=st.data())
 def test_targets_corrupted_row_always_rejected(tmp_path, data, draw):
     rows, directions = data
@@ -521,3 +525,10 @@ def test_shipped_files_are_what_the_build_scripts_make(tmp_path, name, shipped, 
     out = tmp_path / "out.csv"
     write_csv(out, _load(name).build(), columns)
     assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+
+
+def test_bom_and_windows_line_ends_read_the_same(tmp_path):
+    text = "\r\n".join([D_HEADER, "1-2-1,lower,statcan,src,checked,", "", "3-2-1,lower,statcan,src,checked,"]) + "\r\n"
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert [(r.code, r.line, r.note) for r in read_directions(path)] == [("1-2-1", 2, ""), ("3-2-1", 4, "")]
