@@ -432,3 +432,17 @@ def test_damaged_or_oversized_xlsx_is_refused_cleanly(client, indicator, akim, m
     html = upload(client, ABAI, "big.xlsx", buf.getvalue()).content.decode()
     assert "big.xlsx:0: the sheet has more than 3 rows" in html
     assert not entered().exists()
+
+
+def test_changing_bounds_reflags_suspect_values(client, indicator, stat):
+    from localization.models import IndicatorValue
+
+    IndicatorValue.objects.create(indicator=indicator, year=1995, value=85.5, unit="PT", source_file="f.csv",
+                                  source_line=3)
+    client.force_login(stat)
+    data = form_data(indicator, value_min="0", value_max="50", change_reason="Bounds of the share")
+    assert client.post("/en/data/indicators/1-2-1/edit/", data).status_code == 302
+    assert IndicatorValue.objects.get(indicator=indicator, year=1995, area_code="").suspect
+    data = form_data(indicator, value_min="0", value_max="100", change_reason="Back to 0-100")
+    assert client.post("/en/data/indicators/1-2-1/edit/", data).status_code == 302
+    assert not IndicatorValue.objects.get(indicator=indicator, year=1995, area_code="").suspect
