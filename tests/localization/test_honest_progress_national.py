@@ -156,3 +156,31 @@ def test_demo_check_reports_no_contradiction(board):
     text = out.getvalue()
     assert "0 on track while worse than their base year" in text
     assert "273 of 273 indicators have a direction" in text
+
+
+@pytest.mark.parametrize("rule", ["relative", "uniform", "convergence"])
+def test_5_b_1_regional_targets_never_exceed_100(board, make_user, rule):
+    from localization.core.decomposition import DecompositionError
+    from localization.models import Decomposition, RegionalTarget
+    from localization.services import decomposition as targets_service
+
+    ind = Indicator.objects.get(code="5-b-1")
+    assert ind.direction == 1 and ind.bounds == (0.0, 100.0)
+    stat = make_user("stat", role="statistics")
+    years = sorted({p.year for r in board.regions for p in board.points(ind, r)})
+    base_year = years[-1]
+    inputs = targets_service.gather_inputs(ind, base_year)
+    top = max(ri.base.value for ri in inputs.included)
+    national_base = sum(ri.base.value * ri.weight for ri in inputs.included) / sum(ri.weight for ri in inputs.included)
+    target = min(99.5, national_base + (100 - national_base) * 0.9)
+    assert top * target / national_base > 100  # the relative rule alone would push the best region past 100 %
+    try:
+        dec = targets_service.run_decomposition(ind, user=stat, rule=rule, base_year=base_year, target_year=2030,
+                                                national_target=target, gamma=0.5)
+    except DecompositionError:
+        assert rule != "relative"  # the relative rule is feasible here: the clamp holds the best regions at 100
+        return  # refused with a message, nothing stored
+    values = list(dec.targets.values_list("target_value", flat=True))
+    assert values and all(0 <= v <= 100 for v in values)
+    RegionalTarget.objects.filter(indicator=ind).delete()
+    Decomposition.objects.filter(indicator=ind).delete()
