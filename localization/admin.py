@@ -57,8 +57,9 @@ from .permissions import editable_regions, is_statistics  # noqa: E402
 
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "title_en", "goal", "category", "localized", "direction", "unit", "target_year", "target_value")
-    list_filter = ("goal", "category", "localized", "direction")
+    list_display = ("code", "title_en", "goal", "category", "localized", "direction_kind", "direction_source_kind",
+                     "unit", "target_year", "target_value")
+    list_filter = ("goal", "category", "localized", "direction_kind", "direction_source_kind")
     search_fields = ("code", "title_en", "title_ru", "title_kk")
     filter_horizontal = ("targets",)
 
@@ -100,3 +101,25 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = ("started_at", "source", "status", "files_total", "files_failed", "rows_created", "rows_updated")
     list_filter = ("status",)
     readonly_fields = ("errors",)
+
+
+from .models import PublishedTarget  # noqa: E402
+
+
+@admin.register(PublishedTarget)
+class PublishedTargetAdmin(admin.ModelAdmin):
+    """Read-only: the record is fixtures/progress/targets.csv (loaded by load_reference)."""
+
+    list_display = ("code", "kind", "comparison", "target_value", "target_year", "baseline_value", "baseline_year",
+                    "source_ref")
+    list_filter = ("kind",)
+    search_fields = ("code", "source", "source_ref", "series")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

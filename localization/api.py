@@ -767,8 +767,20 @@ class StatusSerializer(serializers.Serializer):
     summary = serializers.CharField(allow_null=True)
     summary_label = serializers.CharField()
     trend = serializers.CharField(allow_null=True)
-    reason = serializers.CharField(help_text="Why there is no status, when there is none")
-    target_kind = serializers.CharField(allow_null=True, help_text="regional, national or null")
+    direction = serializers.CharField(allow_null=True, help_text="higher, lower, binary, none or null (not set)")
+    direction_source = serializers.CharField(help_text="Where the direction comes from (citation)")
+    method = serializers.CharField(allow_null=True, help_text="target, no_target, insufficient_data or null")
+    base_year = serializers.IntegerField(allow_null=True)
+    base_value = FiniteFloatField(help_text="Value of the base year as published")
+    latest_year = serializers.IntegerField(allow_null=True)
+    latest_value = FiniteFloatField()
+    reason_code = serializers.CharField(allow_null=True, help_text="Stable code of the reason")
+    reason = serializers.CharField(help_text="Why there is no status, or why a target was not used, "
+                                             "in the request's language")
+    target_kind = serializers.CharField(allow_null=True,
+                                        help_text="decomposed, regional (approved proposal), national, global or null")
+    target_source = serializers.CharField(help_text="Citation of the target")
+    target_used = serializers.BooleanField(help_text="False when the target was shown but not used (see reason)")
     target_value = FiniteFloatField()
     target_year = serializers.IntegerField(allow_null=True)
     regional_target = serializers.IntegerField(allow_null=True, help_text="id of the regional target in force")
@@ -796,8 +808,18 @@ def status_item(board: StatusBoard, indicator: Indicator, region: Region | None)
         "summary": row.summary,
         "summary_label": row.summary_label,
         "trend": row.trend,
+        "direction": indicator.direction_kind or None,
+        "direction_source": indicator.direction_source,
+        "method": result.method if result is not None else None,
+        "base_year": result.base_year if result is not None else None,
+        "base_value": row.base_value,
+        "latest_year": result.current_year if result is not None else None,
+        "latest_value": result.current_value if result is not None else None,
+        "reason_code": row.reason_code,
         "reason": row.reason,
         "target_kind": row.target_kind,
+        "target_source": row.target_source,
+        "target_used": row.target_used,
         "target_value": row.target_value,
         "target_year": row.target_year,
         "regional_target": row.regional_target.pk if row.regional_target is not None else None,

@@ -20,48 +20,28 @@ class LocalizationConfig(AppConfig):
         )
         for line in run.errors:
             stdout.write(f"error: {line}")
-        self._demo_poverty_target(stdout)
+        self._demo_progress(stdout)
         if not (run.rows_created or run.rows_updated or run.errors or run.files_failed):
             run.delete()  # nothing changed: leave no trace, so that a second demo load creates nothing at all
 
-    def _demo_poverty_target(self, stdout):
-        """Give 1.2.1 (poverty, subsistence line) what the sources state, so the demo shows progress statuses:
-        lower is better, and the national baseline and 2030 target of the UN Cooperation Framework 2026–2030,
-        Annex 1 (fixtures/seed-facts/cf_results_framework.csv, seed line 858). Fields a statistics officer has
-        already set are left alone."""
-        import csv
-
-        from django.conf import settings
-
+    def _demo_progress(self, stdout):
+        """Directions and published targets from fixtures/progress (as ``load_reference`` does), then a check
+        that no status contradicts its numbers. No target is set here: a national target is only used on the
+        series it was set for, and regional targets come only from a decomposition a statistics officer runs."""
         from .models import Indicator
-        from .services import imports
+        from .reference import LoadReport
+        from .services.provenance import load_provenance
+        from .services.status import StatusBoard
 
-        indicator = Indicator.objects.filter(code="1-2-1").first()
-        path = settings.BASE_DIR / "fixtures" / "seed-facts" / "cf_results_framework.csv"
-        with open(path, encoding="utf-8") as fh:
-            row = next(
-                (r for r in csv.DictReader(fh) if r["indicator_code"] == "1.2.1" and r["disaggregation"] == "(total)"),
-                None,
-            )
-        if indicator is None or row is None:
-            return
-        source = f"UN Cooperation Framework Kazakhstan 2026–2030, Annex 1 ({row['seed_file']}, line {row['line']})"
-        wanted = {
-            "direction": Indicator.Direction.LOWER,
-            "baseline_year": int(row["baseline_year"]),
-            "baseline_value": float(row["baseline_value"]),
-            "target_year": int(row["target_year"]),
-            "target_value": float(row["target_value"]),
-            "target_source": source,
-        }
-        changed = [name for name, value in wanted.items() if getattr(indicator, name) in (None, "")]
-        if not changed:
-            return
-        for name in changed:
-            setattr(indicator, name, wanted[name])
-        # history_change_reason is a varchar(100): PostgreSQL refuses anything longer
-        indicator._change_reason = imports.clip_reason(
-            f"demo data: UN Cooperation Framework 2026–2030, Annex 1, line {row['line']}")
-        indicator.save()
-        stdout.write(f"1.2.1: direction and national target set from {source}.")
-
+        report = LoadReport()
+        load_provenance(report)
+        for line in report.lines():
+            stdout.write(line)
+        board = StatusBoard(Indicator.objects.select_related("goal"))
+        rows = [row for ind in board.indicators for row in (board.national(ind), *board.across_regions(ind))]
+        assessed = [r for r in rows if r.status is not None]
+        contradictions = [r for r in assessed if r.result.worse_than_base and r.summary == "on_track"]
+        with_directions = sum(1 for i in board.indicators if i.direction_kind)
+        stdout.write(f"Progress: {with_directions} of {len(board.indicators)} indicators have a direction with its "
+                     f"source; {len(assessed)} of {len(rows)} national and regional series assessed; "
+                     f"{len(contradictions)} on track while worse than their base year.")

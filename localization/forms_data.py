@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .core.progress import target_on_worsening_side
 from .models import GlobalIndicator, Indicator, Region, Target
 
 MAX_ARCHIVE_UPLOAD = 50 * 1024 * 1024
@@ -88,8 +89,9 @@ class IndicatorForm(forms.ModelForm):
         model = Indicator
         fields = [
             "title_kk", "title_ru", "title_en", "targets", "global_indicator", "unit", "unit_kk", "unit_ru", "unit_en",
-            "direction", "category", "localized", "baseline_year", "baseline_value", "target_year", "target_value",
+            "direction_kind", "category", "localized", "baseline_year", "baseline_value", "target_year", "target_value",
             "target_source", "limit", "value_min", "value_max", "responsible_body", "source",
+            "direction_source", "headline_unit", "headline_series",
         ]
         widgets = {
             "title_kk": forms.Textarea(attrs={"rows": 2}),
@@ -139,10 +141,22 @@ class IndicatorForm(forms.ModelForm):
         low, high = data.get("value_min"), data.get("value_max")
         if low is not None and high is not None and low > high:
             self.add_error("value_max", _("The highest allowed value must not be below the lowest."))
+        sign = {"higher": 1, "lower": -1}.get(data.get("direction_kind") or "")
+        base, target = data.get("baseline_value"), data.get("target_value")
+        if sign is not None and base is not None and target is not None and target_on_worsening_side(sign, base, target):
+            self.add_error("target_value", _("The target lies on the worsening side of the baseline for this "
+                                             "direction; a target must be an improvement."))
+        if target is not None and (low is not None and target < low or high is not None and target > high):
+            self.add_error("target_value", _("The target lies outside the indicator's bounds."))
         return data
 
     def save(self, commit=True):
         self.instance.series_breaks = self.cleaned_data.get("series_breaks_text", [])
+        if "direction_kind" in self.changed_data:
+            # A statistics officer's direction: never overwritten by the fixture (localization.services.provenance).
+            self.instance.direction_source_kind = Indicator.DirectionSource.OFFICER
+            if "direction_source" not in self.changed_data:
+                self.instance.direction_source = self.cleaned_data.get("change_reason", "")[:500]
         return super().save(commit=commit)
 
 

@@ -238,6 +238,18 @@ class Indicator(Trilingual, models.Model):
         HIGHER = 1, _("Higher is better")
         LOWER = -1, _("Lower is better")
 
+    class DirectionKind(models.TextChoices):
+        HIGHER = "higher", _("Higher is better")
+        LOWER = "lower", _("Lower is better")
+        BINARY = "binary", _("Binary (achieved or not)")
+        NONE = "none", _("No direction (not applicable)")
+
+    class DirectionSource(models.TextChoices):
+        STATCAN = "statcan", _("Statistics Canada table")
+        TARGET_TEXT = "target_text", _("SDG target text")
+        DECISION = "decision", _("Decision cited to the SDG target text")
+        OFFICER = "officer", _("Statistics officer")
+
     code = models.CharField(_("national code"), max_length=24, unique=True)
     sort_key = models.CharField(max_length=40, db_index=True)
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="national_indicators", verbose_name=_("goal"))
@@ -253,6 +265,16 @@ class Indicator(Trilingual, models.Model):
     unit_ru = models.CharField(_("unit (Russian)"), max_length=120, blank=True)
     unit_en = models.CharField(_("unit (English)"), max_length=120, blank=True)
     direction = models.SmallIntegerField(_("direction"), choices=Direction.choices, null=True, blank=True)
+    #: The desired direction including binary / not applicable; ``direction`` (+1/−1/None) follows it on save.
+    direction_kind = models.CharField(_("desired direction"), max_length=8, choices=DirectionKind.choices, blank=True)
+    direction_source_kind = models.CharField(_("source of the direction"), max_length=12,
+                                             choices=DirectionSource.choices, blank=True)
+    direction_source = models.CharField(_("citation of the direction"), max_length=500, blank=True)
+    direction_note = models.TextField(_("note on the direction"), blank=True)
+    headline_unit = models.CharField(_("headline unit"), max_length=40, blank=True,
+                                     help_text=_("Empty: the first unit in the published file."))
+    headline_series = models.CharField(_("headline series"), max_length=80, blank=True,
+                                       help_text=_("Empty: the first series in the published file."))
     category = models.CharField(_("category"), max_length=12, choices=Category.choices, blank=True)
     localized = models.BooleanField(_("localized"), default=False)
     baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
@@ -289,6 +311,35 @@ class Indicator(Trilingual, models.Model):
     @property
     def dotted(self) -> str:
         return self.code.replace("-", ".")
+
+    def save(self, *args, **kwargs):
+        sync_direction(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None] | None:
+        """The indicator's natural bounds: those a statistics officer set, else [0, 100] for a percentage."""
+        if self.value_min is not None or self.value_max is not None:
+            return self.value_min, self.value_max
+        if self.unit in PERCENT_UNITS:
+            return 0.0, 100.0
+        return None
+
+
+PERCENT_UNITS = {"PT"}
+
+
+def sync_direction(indicator: "Indicator") -> None:
+    """Keep ``direction`` (+1/−1/None, used by the numeric cores) in step with ``direction_kind``."""
+    kind = indicator.direction_kind
+    if kind == "higher":
+        indicator.direction = 1
+    elif kind == "lower":
+        indicator.direction = -1
+    elif kind in ("binary", "none"):
+        indicator.direction = None
+    elif indicator.direction in (1, -1):
+        indicator.direction_kind = "higher" if indicator.direction == 1 else "lower"
 
 
 class ImportRun(models.Model):
@@ -350,6 +401,8 @@ class IndicatorValue(models.Model):
     source_file = models.CharField(_("source file"), max_length=300, blank=True)
     source_line = models.PositiveIntegerField(_("source line"), null=True, blank=True)
     source_note = models.CharField(_("source"), max_length=300, blank=True)
+    #: Outside the indicator's bounds (e.g. 855 for a percentage): shown "as published, suspect", never used.
+    suspect = models.BooleanField(_("suspect"), default=False, db_default=False)
     entered_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                    db_index=False)
     verified_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -357,7 +410,8 @@ class IndicatorValue(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # History is looked up by value (id), date, user and region (rejected values); not by the other keys.
-    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["indicator", "entered_by", "verified_by"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "suspect"],
+                                no_db_index=["indicator", "entered_by", "verified_by"])
 
     class Meta:
         constraints = [
@@ -389,6 +443,8 @@ class Decomposition(models.Model):
     created_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     approved = models.BooleanField(default=False)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", verbose_name=_("superseded by"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -403,6 +459,7 @@ class RegionalTarget(models.Model):
         PROPOSED = "proposed", _("Proposed by the akimat")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Superseded by a later decomposition")
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="regional_targets")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="targets")
@@ -424,3 +481,48 @@ class RegionalTarget(models.Model):
         ordering = ["indicator", "region"]
         verbose_name = _("regional target")
         verbose_name_plural = _("regional targets")
+
+
+class PublishedTarget(models.Model):
+    """A numeric target as published, with its provenance (fixtures/progress/targets.csv; never invented).
+
+    ``kind`` national: a 2030 target of the UN Cooperation Framework results matrix, with its own baseline;
+    global: an explicit number in an SDG target text. Keyed by the national indicator code (the indicator may be
+    imported later). Loaded by ``load_reference``; the fixture is the record, so rows are replaced from it.
+    """
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national", _("National target")
+        GLOBAL = "global", _("Global target")
+
+    code = models.CharField(_("national code"), max_length=24, db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    comparison = models.CharField(_("comparison"), max_length=2, default="=")
+    target_value = models.FloatField(_("target value"))
+    target_year = models.PositiveSmallIntegerField(_("target year"))
+    baseline_value = models.FloatField(_("baseline value"), null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    series = models.CharField(_("series"), max_length=120, blank=True)
+    source = models.CharField(_("source"), max_length=500)
+    source_ref = models.CharField(_("source reference"), max_length=300, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    line = models.PositiveIntegerField(_("line in the fixture"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code", "kind", "line"]
+        verbose_name = _("published target")
+        verbose_name_plural = _("published targets")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.kind} {self.comparison} {self.target_value:g} ({self.target_year})"
+
+    @property
+    def other_series(self) -> bool:
+        """Set on a series the platform does not publish as the indicator's headline (never used for its status)."""
+        return self.note.startswith("Other series:")
+
+    @property
+    def citation(self) -> str:
+        """The source as a reader's citation: source, then the exact place in it."""
+        return f"{self.source} ({self.source_ref})" if self.source_ref else self.source

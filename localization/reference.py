@@ -48,6 +48,7 @@ def read_yaml(path: Path) -> dict:
 class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # refused rows and kept choices, with file:line
 
     def count(self, label: str, created: bool, changed: bool = True) -> None:
         bucket = self.created if created else self.updated
@@ -56,7 +57,8 @@ class LoadReport:
 
     def lines(self) -> list[str]:
         labels = sorted(set(self.created) | set(self.updated))
-        return [f"{label}: {self.created.get(label, 0)} created, {self.updated.get(label, 0)} updated" for label in labels]
+        return [f"{label}: {self.created.get(label, 0)} created, {self.updated.get(label, 0)} updated"
+                for label in labels] + list(self.notes)
 
 
 def upsert(model, report: LoadReport, label: str, lookup: dict, values: dict):
@@ -227,4 +229,7 @@ def load_all() -> LoadReport:
     report = LoadReport()
     load_territory(report)
     load_sdg_framework(report)
+    from .services.provenance import load_provenance
+
+    load_provenance(report)
     return report

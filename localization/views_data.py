@@ -199,6 +199,10 @@ def data_indicator_edit(request, code: str):
         indicator._change_reason = imports.clip_reason(form.cleaned_data["change_reason"])
         indicator._history_user = request.user
         form.save()
+        if {"value_min", "value_max", "unit"} & set(form.changed_data):
+            from .services.provenance import flag_suspect
+
+            flag_suspect([indicator])  # the bounds changed: re-flag the values outside them
         messages.success(request, _("Saved. The change is recorded in the history."))
         return redirect("data_indicator_history", code=indicator.code)
     return render(request, "localization/data/indicator_edit.html", {"indicator": indicator, "form": form})

@@ -34,6 +34,15 @@ def _regional_exists():
     return Exists(IndicatorValue.objects.filter(indicator=OuterRef("pk"), region__isnull=False))
 
 
+def _preview(request) -> bool:
+    """Officers (akimat, statistics, administrators) see a marked preview that includes unverified values;
+    everyone else sees statuses computed from verified and official values only. ``?preview=0`` shows the
+    public view to an officer."""
+    user = request.user
+    officer = user.is_authenticated and (user.is_superuser or user.role in ("akimat", "statistics", "admin"))
+    return officer and request.GET.get("preview") != "0"
+
+
 def _unit(indicator: Indicator, headline) -> str:
     """The unit of the headline series: the indicator's translated unit, or the data's unit code if they differ."""
     if headline and headline[0] and headline[0] != indicator.unit:
@@ -136,7 +145,9 @@ def _regional_table(board: StatusBoard, indicator: Indicator, rows, user):
 
 
 def _decomposition_context(indicator: Indicator, board: StatusBoard, regional_rows):
-    latest = indicator.decompositions.select_related("created_by").order_by("-created_at", "-pk").first()
+    # The decomposition in force (one per indicator); without one, the latest run is shown, marked not in force.
+    latest = (targets_service.decomposition_in_force(indicator)
+              or indicator.decompositions.select_related("created_by").order_by("-created_at", "-pk").first())
     table = targets_service.decomposition_table(latest) if latest else None
     if table:
         for row in table["rows"]:  # the source of each base value, from the stored data
@@ -170,7 +181,7 @@ def _decomposition_form(indicator: Indicator, board: StatusBoard, data=None):
 
 
 def _detail_context(request, indicator: Indicator, *, form=None):
-    board = StatusBoard([indicator])
+    board = StatusBoard([indicator], preview=_preview(request))
     national = board.national(indicator)
     regional_rows = board.across_regions(indicator)
     headline = board.headline(indicator)
@@ -192,7 +203,7 @@ def _detail_context(request, indicator: Indicator, *, form=None):
         "can_run": can_run, "form": form, "proposals": proposals, "own_region": own_region,
         "downloads": _download_links(indicator),
         "edit_url": _optional_url("data_indicator_edit", code=indicator.code) if can_run else None,
-        **_decomposition_context(indicator, board, regional_rows),
+        **_decomposition_context(indicator, board, regional_rows), "preview": board.preview,
     }
 
 
@@ -342,7 +353,7 @@ def target_review_one(request, pk):
 def region_indicators(request, kato):
     region = get_object_or_404(Region, kato=kato)
     goals = list(Goal.objects.all())
-    board = StatusBoard(Indicator.objects.select_related("goal"), regions=[region])
+    board = StatusBoard(Indicator.objects.select_related("goal"), regions=[region], preview=_preview(request))
     rows = board.for_region(region)
     with_data = [r for r in rows if r.has_data]
     by_goal = defaultdict(list)
@@ -360,6 +371,7 @@ def region_indicators(request, kato):
         if gap is not None:
             gaps.append({"row": r, "gap": gap})
     return render(request, "localization/indicators/region.html", {
+        "preview": board.preview,
         "region": region, "goal_cards": goal_cards, "localized": localized, "others": others, "gaps": gaps,
         "summary": summary_of(with_data), "n_with_data": len(with_data), "n_indicators": len(rows),
         "can_propose": can_edit_region(request.user, region),

@@ -225,9 +225,10 @@ def test_regional_targets_are_the_decomposition_on_the_indicator_page(api, clien
     one = api.get(f"/api/v1/decompositions/{decomposition.pk}/").json()
     assert one["indicator"] == "1-2-1" and one["national_target"] == 2.0 and len(one["targets"]) == body["count"]
     # the regional status now uses the regional target, as the page says
-    status = api.get(f"/api/v1/statuses/?indicator=1-2-1&region={ASTANA}").json()["results"][0]
+    status = api.get(f"/api/v1/statuses/?indicator=1-2-1&region={ASTANA}&lang=en").json()["results"][0]
     if ASTANA in by_region:
-        assert status["target_kind"] == "regional" and status["regional_target"] == by_region[ASTANA]["id"]
+        assert status["target_kind"] == "decomposed" and status["regional_target"] == by_region[ASTANA]["id"]
+        assert status["target_source"] == f"decomposition #{decomposition.pk}" and status["direction"] == "lower"
 
 
 def test_proposals_are_not_public(api, national, make_user):

@@ -296,34 +296,57 @@ _RULE_FUNCTIONS = {
 # --------------------------------------------------------------------------- clamp
 
 
-def _clamp(x, w, unclamped, T_N, d):
-    """Hold regressing regions at their base and rescale the rest (R5-style).
+def _inside(value: float, bounds) -> bool:
+    low, high = bounds if bounds is not None else (None, None)
+    return not (low is not None and value < low or high is not None and value > high)
 
-    Returns (targets, clamped_regions, k). See the module docstring for the formula.
+
+def _to_bounds(value: float, bounds) -> float:
+    low, high = bounds if bounds is not None else (None, None)
+    if low is not None and value < low:
+        return float(low)
+    if high is not None and value > high:
+        return float(high)
+    return value
+
+
+def _clamp(x, w, unclamped, T_N, d, *, regress: bool = True, bounds=None):
+    """Hold regressing regions at their base (``regress``) and regions beyond the indicator's ``bounds`` at the
+    bound, and rescale the rest (R5-style) until nothing regresses or leaves the bounds.
+
+    Returns (targets, held_regions, k). See the module docstring for the formula; a held region keeps
+    ``h_r`` (its base, or the bound) and ``k = (Σ_F w x + Σ_H w h − W T_N) / Σ_F w (x − U)``.
     """
     W = math.fsum(w.values())
-    need = math.fsum(w[r] * x[r] for r in x) - W * T_N  # required Σ w (x − T)
     targets = dict(unclamped)
-    held: list[str] = []
+    held: dict[str, float] = {}
     k = None
     while True:
-        regress = [r for r in x if r not in held and _better(d, targets[r], x[r]) < 0]
-        if not regress:
-            return targets, tuple(held), k
-        held.extend(regress)
+        new = {}
+        for r in x:
+            if r in held:
+                continue
+            if regress and _better(d, targets[r], x[r]) < 0:
+                new[r] = _to_bounds(x[r], bounds)
+            elif not _inside(targets[r], bounds):
+                new[r] = _to_bounds(targets[r], bounds)
+        if not new:
+            return targets, tuple(r for r in x if r in held), k
+        held.update(new)
         free = [r for r in x if r not in held]
+        need = math.fsum(w[r] * x[r] for r in free) + math.fsum(w[r] * h for r, h in held.items()) - W * T_N
         denom = math.fsum(w[r] * (x[r] - unclamped[r]) for r in free)
         if need == 0:
             k = 0.0
         elif not free or denom == 0 or need / denom < 0:
             raise DecompositionError(
-                f"the non-regression clamp is infeasible: holding {held} at their base values leaves "
+                f"the clamp is infeasible: holding {list(held)} at their base values or bounds leaves "
                 "no region that can make up the national target"
             )
         else:
             k = need / denom
-        for r in held:
-            targets[r] = x[r]
+        for r, h in held.items():
+            targets[r] = h
         for r in free:
             targets[r] = x[r] - k * (x[r] - unclamped[r])
 
@@ -343,6 +366,7 @@ def decompose(
     proposals: Mapping[str, float] | None = None,
     count_scale: float | None = None,
     clamp: bool = True,
+    bounds: tuple[float | None, float | None] | None = None,
 ) -> DecompositionResult:
     """Split ``national_target`` into regional targets with one of :data:`RULES`.
 
@@ -354,7 +378,11 @@ def decompose(
     weights; non-finite numbers; a missing rule parameter; E = X_N or E on the
     wrong side; P_N = X_N; a national target worse than the national base
     (then "no region regresses" and "regions add up to T_N" cannot both hold);
-    and an infeasible clamp.
+    and an infeasible clamp; a national target outside ``bounds``.
+
+    ``bounds`` (low, high) of a bounded indicator (0–100 for a percentage): every regional target is kept
+    inside them in every rule, with or without the non-regression ``clamp`` (regions that would leave them are
+    held at the bound and the others rescaled, as for the clamp).
     """
     if rule not in RULES:
         raise DecompositionError(f"unknown rule {rule!r}; expected one of {', '.join(RULES)}")
@@ -369,9 +397,18 @@ def decompose(
             "regional targets cannot both avoid regression and add up to it"
         )
 
+    if bounds is not None and not _inside(T_N, bounds):
+        raise DecompositionError(f"the national target {T_N!r} lies outside the indicator's bounds {tuple(bounds)}")
+
     opts = {"end_value": end_value, "gamma": gamma, "proposals": proposals, "count_scale": count_scale}
     unclamped, params = _RULE_FUNCTIONS[rule](x, w, X_N, T_N, d, opts)
-    targets, held, k = _clamp(x, w, unclamped, T_N, d) if clamp else (dict(unclamped), (), None)
+    if clamp or bounds is not None:
+        targets, held, k = _clamp(x, w, unclamped, T_N, d, regress=clamp, bounds=bounds)
+    else:
+        targets, held, k = dict(unclamped), (), None
+    outside = [r for r, t in targets.items() if not _inside(t, bounds)]
+    if outside:  # guard: cannot happen after _clamp, kept so that no code path returns such a target
+        raise DecompositionError(f"targets of {outside} lie outside the indicator's bounds {tuple(bounds)}")
 
     weighted = _weighted_mean(targets, w)
     _check_consistency(weighted, T_N, x, targets)

@@ -101,6 +101,23 @@ class ProgressResult:
     cagr_required: float | None = None
     rebased_for_break: int | None = None
     reason: str | None = None
+    #: Stable code of ``reason`` (translated by the callers) and the numbers it mentions.
+    reason_code: str | None = None
+    reason_params: dict | None = None
+    #: Why a target given was not used (see :func:`assess`): ``different_definition``, ``different_unit``,
+    #: ``worsening_target``; None when it was used or none was given.
+    target_refused: str | None = None
+    #: Years dropped because their value lies outside the indicator's bounds (suspect values).
+    skipped_years: tuple = ()
+
+    @property
+    def worse_than_base(self) -> bool:
+        """True when the latest value is worse than the base-year value in the desired direction."""
+        if self.raw_base is None or self.current_value is None:
+            return False
+        return self.direction * (self.current_value - self.raw_base) < 0
+
+    raw_base: float | None = None
 
 
 class IndicatorStatus(NamedTuple):
@@ -212,11 +229,15 @@ def progress_status(
     base_year: int = 2015,
     limit: float | None = None,
     series_breaks: Iterable[int] = (),
+    strict_base: bool = False,
+    bounds: tuple[float | None, float | None] | None = None,
 ) -> ProgressResult:
     """Open SDG / Statistics Canada progress status of one series (rules in the module docstring).
 
     ``target`` given → method 2 (``method="target"``), else method 1
-    (``"no_target"``; ``limit`` then reduces the thresholds). Returns
+    (``"no_target"``; ``limit`` then reduces the thresholds). ``strict_base``: never measure from a year
+    before ``base_year`` (a target's own base year). ``bounds`` (low, high): values outside are suspect and
+    skipped (listed in ``skipped_years``). Returns
     ``method="insufficient_data"`` with a ``reason`` when the data do not
     allow a calculation. Raises ValueError for a direction other than ±1,
     duplicate years, or a non-finite target/limit/value.
@@ -229,15 +250,26 @@ def progress_status(
     common = {"direction": int(direction), "target_year": target_year if target is not None else None,
               "limit": limit}
     points = _clean_series(series)
+    skipped: tuple = ()
+    if bounds is not None:
+        kept = [(y, v) for y, v in points if within_bounds(v, bounds)]
+        skipped = tuple(y for y, v in points if not within_bounds(v, bounds))
+        points = kept
+        common["skipped_years"] = skipped
     if len(points) < 2:
-        return _insufficient(common, f"needs at least 2 years with data; got {len(points)}")
+        return _insufficient(common, f"needs at least 2 years with data; got {len(points)}",
+                             code="too_few_years", params={"n": len(points)})
 
     years = [y for y, _ in points]
     values = dict(points)
     current = years[-1]
+    if strict_base and current <= base_year:
+        return _insufficient(common, f"no year with data after the base year {base_year}",
+                             code="nothing_after_base", params={"base_year": base_year})
     base = _pick_base_year(years, base_year)
     if base == current:
-        return _insufficient(common, f"only one year with data ({current}) at or after the base year {base_year}")
+        return _insufficient(common, f"only one year with data ({current}) at or after the base year {base_year}",
+                             code="one_year_after_base", params={"year": current, "base_year": base_year})
     breaks = [b for b in series_breaks if base < b <= current]
     rebased = max(breaks) if breaks else None
     if rebased is not None:
@@ -245,7 +277,7 @@ def progress_status(
         if base == current:
             return _insufficient(
                 common, f"after the series break in {rebased} only one year with data remains ({current})",
-                rebased_for_break=rebased)
+                code="one_year_after_break", params={"break": rebased, "year": current}, rebased_for_break=rebased)
 
     common.update(base_year=base, current_year=current, current_value=values[current],
                   rebased_for_break=rebased)
@@ -254,8 +286,9 @@ def progress_status(
     return _with_target(values[base], float(target), target_year, common)
 
 
-def _insufficient(common: dict, reason: str, **extra) -> ProgressResult:
-    return ProgressResult(method="insufficient_data", reason=reason, **{**common, **extra})
+def _insufficient(common: dict, reason: str, *, code: str, params: dict | None = None, **extra) -> ProgressResult:
+    return ProgressResult(method="insufficient_data", reason=reason, reason_code=code, reason_params=params or {},
+                          **{**common, **extra})
 
 
 def _prepare_base(raw_base: float, current_value: float, common: dict):
@@ -265,7 +298,7 @@ def _prepare_base(raw_base: float, current_value: float, common: dict):
     problem = None
     if not _same_sign(base_value, current_value):
         problem = (f"base value {base_value} ({common['base_year']}) and current value {current_value} "
-                   f"({common['current_year']}) have opposite signs; transform the data first")
+                   f"({common['current_year']}) have opposite signs; transform the data first", "opposite_signs")
     return sign, base_value, problem
 
 
@@ -274,16 +307,18 @@ def _with_target(raw_base: float, target: float, target_year: int, common: dict)
     d, b, c, x_c = common["direction"], common["base_year"], common["current_year"], common["current_value"]
     target = ZERO_REPLACEMENT if target == 0 else target
     sign, x_b, problem = _prepare_base(raw_base, x_c, common)
-    common = {**common, "base_value": x_b, "target": target}
-    achieved = d * (x_c - target) >= 0
+    common = {**common, "base_value": x_b, "target": target, "raw_base": raw_base}
+    # Invariant: "achieved" only when the target is met AND the latest value is not worse than the base value.
+    achieved = d * (x_c - target) >= 0 and d * (x_c - raw_base) >= 0
     if problem is None and not _same_sign(x_b, target):
-        problem = f"base value {x_b} and target {target} have opposite signs; the required CAGR is undefined"
+        problem = (f"base value {x_b} and target {target} have opposite signs; the required CAGR is undefined",
+                   "target_opposite_sign")
     if problem is None and target_year <= b:
-        problem = f"target year {target_year} is not after the base year {b}"
+        problem = (f"target year {target_year} is not after the base year {b}", "target_year_not_after_base")
     if problem is not None:
         if achieved:
             return _result("target", "target_achieved", MAX_SCORE, common)
-        return _insufficient(common, problem)
+        return _insufficient(common, problem[0], code=problem[1])
 
     observed = cagr(x_b, x_c, b, c)
     required = cagr(x_b, target, b, target_year)
@@ -305,9 +340,9 @@ def _without_target(raw_base: float, common: dict, limit: float | None) -> Progr
     """Method 1: growth g against thresholds reduced by C (see module docstring)."""
     d, b, c, x_c = common["direction"], common["base_year"], common["current_year"], common["current_value"]
     sign, x_b, problem = _prepare_base(raw_base, x_c, common)
-    common = {**common, "base_value": x_b}
+    common = {**common, "base_value": x_b, "raw_base": raw_base}
     if problem is not None:
-        return _insufficient(common, problem)
+        return _insufficient(common, problem[0], code=problem[1])
     factor = limit_factor(raw_base, limit) if limit is not None else None
     C = 1.0 if factor is None else factor
     observed = cagr(x_b, x_c, b, c)
@@ -317,7 +352,142 @@ def _without_target(raw_base: float, common: dict, limit: float | None) -> Progr
 
 
 def _result(method: str, status: str, score: float, common: dict) -> ProgressResult:
+    raw, x_c = common.get("raw_base"), common.get("current_value")
+    if raw is not None and x_c is not None and common["direction"] * (x_c - raw) < 0 and status != "deterioration":
+        # Invariant: a latest value worse than the base value is never progress (e.g. 0 → 0.0005, lower better,
+        # where the 0 → 0.001 swap makes the growth look positive).
+        status, score = "deterioration", min(score, -2.5)
     return ProgressResult(method=method, status=status, summary=summary_class(status), score=score, **common)
+
+
+# --------------------------------------------------------------------------- targets and bounds
+
+
+def within_bounds(value: float, bounds: tuple[float | None, float | None] | None) -> bool:
+    """True when ``value`` lies in [low, high] (a None side is open)."""
+    if bounds is None:
+        return True
+    low, high = bounds
+    return not (low is not None and value < low or high is not None and value > high)
+
+
+def clamp_to_bounds(value: float, bounds: tuple[float | None, float | None] | None) -> float:
+    """``value`` moved to the nearest bound when it lies outside [low, high]."""
+    if bounds is None:
+        return value
+    low, high = bounds
+    if low is not None and value < low:
+        return float(low)
+    if high is not None and value > high:
+        return float(high)
+    return value
+
+
+def suspect_values(code: str, rows: Iterable[tuple], bounds) -> tuple[list, list[str]]:
+    """Of ``rows`` (key, value, file, line), those outside ``bounds``: (their keys, ``file:line`` warnings)."""
+    keys, warnings = [], []
+    if bounds is None:
+        return keys, warnings
+    low, high = bounds
+    shown = f"[{'' if low is None else f'{low:g}'}, {'' if high is None else f'{high:g}'}]"
+    for key, value, file, line in rows:
+        if not within_bounds(value, bounds):
+            keys.append(key)
+            warnings.append(f"{file or code}:{line or 0}: {code}: value {value:g} lies outside the indicator's "
+                            f"bounds {shown}; kept as published and flagged suspect (not used for statuses)")
+    return keys, warnings
+
+
+def target_on_worsening_side(direction: int, baseline: float, target: float) -> bool:
+    """True when ``target`` lies on the worsening side of ``baseline`` given the direction (refused)."""
+    return direction in (1, -1) and direction * (target - baseline) < 0
+
+
+def rounding_tolerance(published: float) -> float:
+    """Half a unit in the last decimal place the published number shows (5.2 → 0.05; 25 → 0.5)."""
+    text = repr(float(published))
+    if "e" in text or "E" in text:
+        return abs(published) * 1e-9
+    decimals = len(text.split(".")[1].rstrip("0")) if "." in text else 0
+    return 0.5 * 10 ** -decimals + 1e-12
+
+
+def baseline_agrees(published: float, series_value: float) -> bool:
+    """True when the series value rounds to the published baseline (``rounding_tolerance``)."""
+    return abs(series_value - published) <= rounding_tolerance(published)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetSpec:
+    """A target as published: value, year and (for national targets) its own baseline and unit."""
+
+    value: float
+    year: int = 2030
+    baseline_year: int | None = None
+    baseline_value: float | None = None
+    unit: str = ""
+
+
+def assess(
+    series: Mapping[int, float],
+    direction: int,
+    *,
+    target: TargetSpec | None = None,
+    base_year: int = 2015,
+    series_unit: str = "",
+    limit: float | None = None,
+    series_breaks: Iterable[int] = (),
+    bounds: tuple[float | None, float | None] | None = None,
+) -> ProgressResult:
+    """Status of a series, using ``target`` only where it was set for this series (issue 10, item 3).
+
+    * A target with a unit different from ``series_unit`` (both given) → refused ``different_unit``.
+    * A target whose baseline (year, value) disagrees with the series in that year beyond rounding →
+      refused ``different_definition``.
+    * A target on the worsening side of its baseline (or, without a baseline, of the series' base value)
+      → refused ``worsening_target``.
+    A refused target is not used: the no-target method applies and ``target_refused`` says why; so too when the
+    series has no data after the target's base year yet (``no_data_after_target_base``).
+    A target used is measured from its own base year (``baseline_year``, else ``base_year``), never earlier.
+    """
+    common = {"limit": limit, "series_breaks": series_breaks, "bounds": bounds}
+    if target is None:
+        return progress_status(series, direction, base_year=base_year, **common)
+    refused = target_problem(series, direction, target, series_unit=series_unit, bounds=bounds)
+    if refused is not None:
+        result = progress_status(series, direction, base_year=base_year, **common)
+        return _replace(result, target_refused=refused)
+    own_base = target.baseline_year if target.baseline_year is not None else base_year
+    result = progress_status(series, direction, target=target.value, target_year=target.year, base_year=own_base,
+                             strict_base=True, **common)
+    if result.reason_code in ("nothing_after_base", "one_year_after_base"):
+        # Not yet measurable against the target (no data after its own base year): the no-target method says
+        # how the series moves, labelled so.
+        fallback = progress_status(series, direction, base_year=base_year, **common)
+        if fallback.status is not None:
+            return _replace(fallback, target_refused="no_data_after_target_base")
+    return result
+
+
+def target_problem(series: Mapping[int, float], direction: int, target: TargetSpec, *, series_unit: str = "",
+                   bounds=None) -> str | None:
+    """Why ``target`` may not be used on ``series`` (see :func:`assess`), or None."""
+    if target.unit and series_unit and target.unit != series_unit:
+        return "different_unit"
+    values = {y: v for y, v in _clean_series(series) if within_bounds(v, bounds)}
+    if target.baseline_value is not None:
+        if target_on_worsening_side(direction, target.baseline_value, target.value):
+            return "worsening_target"
+        if target.baseline_year is not None and target.baseline_year in values:
+            if not baseline_agrees(target.baseline_value, values[target.baseline_year]):
+                return "different_definition"
+    return None
+
+
+def _replace(result: ProgressResult, **changes) -> ProgressResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)
 
 
 # --------------------------------------------------------------------------- aggregation

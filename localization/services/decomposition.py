@@ -11,8 +11,12 @@
 * :func:`propose_target` (the region's akimat, checked with ``can_edit_region``) stores a proposed target;
   :func:`review_target` (statistics officers) approves or rejects it. The reviewer's comment is the history
   record's change reason; every change is kept by ``simple_history``.
-* The target **in force** for (indicator, region) is the newest approved one (:func:`targets_in_force`).
-  Older approved rows stay as the record of earlier decisions.
+* **One decomposition in force per indicator.** Storing a decomposition supersedes, in the same transaction,
+  every earlier approved decomposition of the indicator and every approved regional target (status
+  ``superseded``; kept as the record). An akimat proposal approved later replaces its region's target.
+  The target **in force** for (indicator, region) is the approved one (:func:`targets_in_force`).
+* Targets of bounded indicators (percentages: 0–100, or the bounds a statistics officer set) stay inside the
+  bounds in every rule (the core holds a region at the bound and rescales the others).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from localization.core.decomposition import DecompositionError, decompose, milestone_path, weighted_cv
+from localization.core.progress import within_bounds
 from localization.models import Decomposition, Indicator, Region, RegionalTarget
 from localization.permissions import can_edit_region, is_statistics
 from localization.services.status import fmt, fmt_signed
@@ -104,7 +109,7 @@ def gather_inputs(
     inputs.national_point = national.get(base_year)
     for region in board.regions:
         ri = RegionInput(region=region)
-        ri.base = {p.year: p for p in board.points(indicator, region)}.get(base_year)
+        ri.base = {p.year: p for p in board.points(indicator, region) if not p.suspect}.get(base_year)
         if weight_kind == WEIGHT_POPULATION:
             if region.population_total:
                 ri.weight = float(region.population_total)
@@ -156,7 +161,7 @@ def compute(
     proposals = _proposals_for(indicator, inputs) if rule == "rescale_proposals" else None
     result = decompose(rule, inputs.bases, inputs.weights, national_target, indicator.direction,
                        end_value=end_value, gamma=gamma, proposals=proposals, clamp=clamp,
-                       count_scale=count_scale(indicator))
+                       count_scale=count_scale(indicator), bounds=indicator.bounds)
     return inputs, result
 
 
@@ -222,10 +227,13 @@ def run_decomposition(
     }
     by_kato = {ri.region.kato: ri for ri in inputs.included}
     with transaction.atomic():
+        # One decomposition in force per indicator: lock the indicator's decompositions, then supersede.
+        previous = list(Decomposition.objects.select_for_update().filter(indicator=indicator, approved=True))
         decomposition = Decomposition.objects.create(
             indicator=indicator, rule=rule, params=params, weight_kind=weight_kind, base_year=base_year,
             target_year=target_year, national_base=result.national_base, national_target=result.national_target,
             weighted_result=result.weighted_result, created_by=user, approved=True)
+        supersede(indicator, decomposition, previous)
         fallbacks = []
         for kato, target in result.targets.items():
             ri = by_kato[kato]
@@ -243,6 +251,29 @@ def run_decomposition(
             decomposition.params["milestone_linear_fallback"] = fallbacks
             decomposition.save(update_fields=["params"])
     return decomposition
+
+
+def supersede(indicator: Indicator, decomposition: Decomposition, previous=None) -> int:
+    """Mark every earlier approved decomposition of ``indicator`` superseded by ``decomposition`` and every
+    approved regional target (from a decomposition or an approved proposal) superseded. Call inside the
+    transaction that stores the new targets. Returns the number of regional targets superseded."""
+    previous = previous if previous is not None else list(
+        Decomposition.objects.filter(indicator=indicator, approved=True).exclude(pk=decomposition.pk))
+    ids = [d.pk for d in previous if d.pk != decomposition.pk]
+    Decomposition.objects.filter(pk__in=ids).update(approved=False, superseded_by=decomposition)
+    n = 0
+    for rt in RegionalTarget.objects.filter(indicator=indicator, status=RegionalTarget.Status.APPROVED).exclude(
+            decomposition=decomposition):
+        rt.status = RegionalTarget.Status.SUPERSEDED
+        rt._change_reason = f"superseded by decomposition #{decomposition.pk}"
+        rt.save()
+        n += 1
+    return n
+
+
+def decomposition_in_force(indicator: Indicator) -> Decomposition | None:
+    """The approved decomposition whose targets are in force (at most one per indicator)."""
+    return Decomposition.objects.filter(indicator=indicator, approved=True).order_by("-created_at", "-pk").first()
 
 
 # --------------------------------------------------------------------------------------------- proposals
@@ -264,6 +295,11 @@ def propose_target(
         raise DecompositionError(_("The region has no value for the base year %(year)s.") % {"year": base_year})
     if indicator.direction in (1, -1) and indicator.direction * (target_value - base.value) < 0:
         raise DecompositionError(_("The proposed target is worse than the base value; targets may not regress."))
+    bounds = indicator.bounds
+    if bounds is not None and not within_bounds(target_value, bounds):
+        raise DecompositionError(_("The target lies outside the indicator's bounds (%(low)s to %(high)s).") % {
+            "low": fmt(bounds[0]) if bounds[0] is not None else "−∞",
+            "high": fmt(bounds[1]) if bounds[1] is not None else "∞"})
     milestones, _kind = _milestones(base_year, base.value, target_year, target_value, "linear")
     with transaction.atomic():
         rt = (RegionalTarget.objects.select_for_update()
@@ -287,7 +323,15 @@ def review_target(target: RegionalTarget, *, user, approve: bool, comment: str =
     target.status = RegionalTarget.Status.APPROVED if approve else RegionalTarget.Status.REJECTED
     target.approved_by = user
     target._change_reason = (("approved" if approve else "rejected") + (f": {comment}" if comment else ""))[:100]
-    target.save()
+    with transaction.atomic():
+        if approve:  # one target in force per (indicator, region)
+            for old in RegionalTarget.objects.select_for_update().filter(
+                    indicator_id=target.indicator_id, region_id=target.region_id,
+                    status=RegionalTarget.Status.APPROVED).exclude(pk=target.pk):
+                old.status = RegionalTarget.Status.SUPERSEDED
+                old._change_reason = f"superseded by the approved proposal #{target.pk}"
+                old.save()
+        target.save()
     return target
 
 

@@ -708,6 +708,10 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
         else:
             _remember(refs, group)
     progress()
+    # Issue 10: directions from fixtures/progress for new indicators; values outside an indicator's bounds flagged.
+    from localization.services.provenance import after_import
+
+    _save_progress(run, warnings=[*(run.warnings or []), *after_import([f.indicator_id for f in files])])
     failed_meta = len({e.file for e in repo.metadata_errors})
     _finish(run, errors=errors, failed=totals["failed"] + failed_meta + (0 if files else 1))
     return run

@@ -37,8 +37,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from localization.core.progress import SUMMARY_CLASSES, ProgressResult, progress_status, summarize
-from localization.models import Indicator, IndicatorValue, Region, RegionalTarget
+from localization.core.progress import SUMMARY_CLASSES, ProgressResult, TargetSpec, assess, summarize
+from localization.models import Indicator, IndicatorValue, PublishedTarget, Region, RegionalTarget
 
 DEFAULT_BASE_YEAR = 2015
 DEFAULT_TARGET_YEAR = 2030
@@ -65,6 +65,34 @@ TREND_LABELS = {
     "flat": gettext_lazy("no change"),
 }
 NO_DIRECTION = gettext_lazy("The desired direction of this indicator is not set, so progress cannot be assessed.")
+BINARY_DIRECTION = gettext_lazy("A yes/no indicator: growth rates do not apply, so no progress status is computed.")
+NONE_DIRECTION = gettext_lazy("This indicator has no desired direction (it describes, it does not judge), "
+                              "so no progress status is computed.")
+#: The numeric core's reason codes, in the reader's language (issue 10: no English reason on kk/ru pages).
+REASONS = {
+    "too_few_years": gettext_lazy("needs at least 2 years with data; got %(n)s"),
+    "nothing_after_base": gettext_lazy("no year with data after the base year %(base_year)s"),
+    "one_year_after_base": gettext_lazy("only one year with data (%(year)s) at or after the base year %(base_year)s"),
+    "one_year_after_break": gettext_lazy("after the series break in %(break)s only one year with data remains"),
+    "opposite_signs": gettext_lazy("the base and latest values have opposite signs; growth rates are undefined"),
+    "target_opposite_sign": gettext_lazy("the base value and the target have opposite signs"),
+    "target_year_not_after_base": gettext_lazy("the target year is not after the base year"),
+    "invalid_value": gettext_lazy("a value is not a finite number"),
+}
+TARGET_REFUSED = {
+    "different_definition": gettext_lazy("target set on a different definition: its baseline %(published)s "
+                                         "(%(year)s) differs from this series' %(ours)s; assessed without it"),
+    "different_unit": gettext_lazy("target set in another unit (%(unit)s); assessed without it"),
+    "worsening_target": gettext_lazy("target lies on the worsening side of its baseline; refused"),
+    "no_data_after_target_base": gettext_lazy("no data yet after the target's base year %(year)s; "
+                                              "assessed without the target"),
+}
+TARGET_KIND_LABELS = {
+    "decomposed": gettext_lazy("regional target (decomposition)"),
+    "regional": gettext_lazy("regional target (approved proposal)"),
+    "national": gettext_lazy("national target"),
+    "global": gettext_lazy("global target (SDG target text)"),
+}
 TREND_ARROWS = {"improving": "▲", "worsening": "▼", "flat": "▬"}
 
 
@@ -118,6 +146,8 @@ class Row(NamedTuple):
     source_file: str
     source_line: int | None
     source_note: str
+    dims: str = ""
+    suspect: bool = False
 
     @property
     def source(self) -> str:
@@ -130,8 +160,15 @@ class Row(NamedTuple):
 
     @property
     def text(self) -> str:
-        """The value formatted for the active language."""
+        """The value formatted for the active language (a suspect value says so)."""
+        if self.suspect:
+            return _("%(value)s (as published, suspect)") % {"value": fmt(self.value)}
         return fmt(self.value)
+
+    @property
+    def former_unit(self) -> bool:
+        """A value of a pre-2022 (or pre-2018) unit: never part of today's region's series."""
+        return territory_rank(self.territory) < territory_rank("2024")
 
 
 ROW_FIELDS = list(Row._fields)
@@ -157,16 +194,34 @@ def is_national(row: Row) -> bool:
     return row.region_id is None and row.area_code in NATIONAL_AREA_CODES
 
 
+SERIES_DIMS = ("SERIES=", "UNIT_MEASURE=")  # not disaggregations: they name the series (kept in ``series``)
+
+
+def is_total(dims: str) -> bool:
+    """The total of every disaggregation: no dimension, or each one ``_T`` (an empty cell is already dropped);
+    a ``SERIES`` part names the series, not a disaggregation."""
+    return dims == "" or all(part.endswith("=_T") or part.startswith(SERIES_DIMS) for part in dims.split("|"))
+
+
 def choose_headline(indicator: Indicator, rows: list[Row]) -> tuple[str, str] | None:
-    """(unit, series) of the headline series among the total rows of one indicator (rules in the module doc)."""
+    """(unit, series) of the headline series among the total rows of one indicator.
+
+    A statistics officer's choice (``Indicator.headline_unit`` / ``headline_series``) wins; otherwise the
+    unit and series of the first total row in the published file (national rows first, regional ones when the
+    file has no national total; rows entered on the site, without a line, come last)."""
     national = [r for r in rows if is_national(r)]
     pool = national or [r for r in rows if r.region_id is not None]
     if not pool:
         return None
-    units = Counter(r.unit for r in pool)
-    unit = indicator.unit if indicator.unit in units else _most_common(units)
-    series = Counter(r.series for r in pool if r.unit == unit)
-    return unit, ("" if "" in series else _most_common(series))
+    units = {r.unit for r in pool}
+    if indicator.headline_unit and indicator.headline_unit in units:
+        pool = [r for r in pool if r.unit == indicator.headline_unit]
+    series = {r.series for r in pool}
+    if indicator.headline_series and indicator.headline_series in series:
+        pool = [r for r in pool if r.series == indicator.headline_series]
+    first = min(pool, key=lambda r: (r.source_file == "", r.source_line is None, r.source_line or 0, r.unit,
+                                     r.series))
+    return first.unit, first.series
 
 
 def _most_common(counter: Counter) -> str:
@@ -185,7 +240,7 @@ def _pick(a: Row, b: Row) -> Row:
     """Of two rows for the same region and year keep the newest territory, then the best verified one."""
 
     def key(r: Row):
-        return (-territory_rank(r.territory), _RANK.get(r.status, 9), r.area_code)
+        return (-territory_rank(r.territory), r.dims != "", _RANK.get(r.status, 9), r.area_code)
 
     return a if key(a) <= key(b) else b
 
@@ -234,16 +289,24 @@ class StatusRow:
     points: list[Row]
     target_value: float | None = None
     target_year: int | None = None
-    target_kind: str | None = None  # "regional", "national" or None
+    #: decomposed / regional (approved proposal) / national / global, or None
+    target_kind: str | None = None
+    target_source: str = ""  # the reader's citation of the target
+    target_baseline_year: int | None = None
+    target_baseline_value: float | None = None
     regional_target: RegionalTarget | None = None
+    published_target: PublishedTarget | None = None
     requested_base_year: int = DEFAULT_BASE_YEAR
     breaks: tuple[int, ...] = ()
     result: ProgressResult | None = None
-    problem: str | None = None  # why no calculation was made (lazily translated, or the core's English message)
+    problem: str | None = None  # why no calculation was made (lazily translated)
+    problem_code: str | None = None
+    preview: bool = False  # computed with unverified values (an officer's preview)
 
     @property
     def series(self) -> dict[int, float]:
-        return {p.year: p.value for p in self.points}
+        """The values the calculation uses: suspect values are left out."""
+        return {p.year: p.value for p in self.points if not p.suspect}
 
     @property
     def has_data(self) -> bool:
@@ -270,32 +333,59 @@ class StatusRow:
         return str(SUMMARY_LABELS[self.summary]) if self.summary else ""
 
     @property
+    def reason_code(self) -> str | None:
+        """Stable code of ``reason`` (API)."""
+        if self.problem_code:
+            return self.problem_code
+        if self.result is not None and self.result.reason_code:
+            return self.result.reason_code
+        if self.result is not None and self.result.target_refused:
+            return self.result.target_refused
+        return None
+
+    @property
     def reason(self) -> str:
-        """Why there is no status (shown next to "not assessed")."""
+        """Why there is no status, or why a target was not used — in the reader's language."""
         if self.problem:
             return str(self.problem)
-        if self.result is not None and self.result.reason:
-            return self.result.reason
+        r = self.result
+        if r is not None and r.reason_code:
+            params = dict(r.reason_params or {})
+            text = str(REASONS.get(r.reason_code, REASONS["invalid_value"]))
+            return text % params if params else text
+        if r is not None and r.target_refused:
+            return self.refusal_text
         return ""
 
     @property
+    def refusal_text(self) -> str:
+        r = self.result
+        if r is None or not r.target_refused:
+            return ""
+        ours = None
+        if self.target_baseline_year is not None:
+            p = self.point(self.target_baseline_year)
+            ours = p.value if p is not None else None
+        return str(TARGET_REFUSED[r.target_refused]) % {
+            "published": fmt(self.target_baseline_value), "year": self.target_baseline_year or "",
+            "ours": fmt(ours), "unit": self.published_target.unit if self.published_target else ""}
+
+    @property
     def reason_lang(self) -> str:
-        """``"en"`` when the reason is the numeric core's English message (for the ``lang`` attribute)."""
-        if self.problem is not None:
-            return "" if self.problem is NO_DIRECTION else "en"
-        return "en" if self.result is not None and self.result.reason else ""
+        """Kept for the templates: reasons are always in the active language now."""
+        return ""
 
     @property
     def target_text(self) -> str:
         return fmt(self.target_value) if self.target_value is not None else ""
 
     @property
+    def target_used(self) -> bool:
+        return self.result is not None and self.result.method == "target"
+
+    @property
     def target_kind_label(self) -> str:
-        if self.target_kind == "regional":
-            return _("regional target")
-        if self.target_kind == "national":
-            return _("national target applied") if self.region is not None else _("national target")
-        return ""
+        return str(TARGET_KIND_LABELS[self.target_kind]) if self.target_kind else ""
 
     @property
     def latest(self) -> Row | None:
@@ -305,6 +395,18 @@ class StatusRow:
         for p in self.points:
             if p.year == year:
                 return p
+        return None
+
+    @property
+    def base_value(self) -> float | None:
+        """The base-year value as observed (not the core's 0 → 0.001 swap)."""
+        p = self.base_point
+        return p.value if p is not None else None
+
+    @property
+    def current_point(self) -> Row | None:
+        if self.result and self.result.current_year is not None:
+            return self.point(self.result.current_year)
         return None
 
     @property
@@ -348,6 +450,8 @@ class StatusRow:
             (_("current year"), str(r.current_year) if r.current_year is not None else _("no data")),
             (_("current value"), fmt(r.current_value)),
         ]
+        if r.target_refused:
+            items.append((_("target not used"), self.refusal_text))
         if r.method == "target" or (r.method == "insufficient_data" and r.target is not None):
             items.append((_("target value"), f"{fmt(r.target)} ({r.target_year})"))
             if r.ratio is not None:
@@ -370,7 +474,38 @@ class StatusRow:
         r = self.result
         if r is None or r.method == "insufficient_data":
             return ""
-        return _("with a target (ratio R)") if r.method == "target" else _("without a target (growth g)")
+        if r.method == "target":
+            return _("with a target (ratio R)")
+        if r.target_refused:
+            return _("without a target (growth g): the target was not used")
+        return _("without a target (growth g)")
+
+
+def _target_for(indicator: Indicator, region: Region | None, regional_target: RegionalTarget | None,
+                published: list[PublishedTarget]) -> dict | None:
+    """The target that applies, with its kind and citation (never invented; see the module docstring)."""
+    if regional_target is not None:
+        kind = "decomposed" if regional_target.decomposition_id else "regional"
+        source = (_("decomposition #%(n)s") % {"n": regional_target.decomposition_id} if kind == "decomposed"
+                  else _("proposal of the akimat, approved"))
+        return {"value": regional_target.target_value, "year": regional_target.target_year, "kind": kind,
+                "source": source, "baseline_year": regional_target.base_year,
+                "baseline_value": regional_target.base_value, "unit": "", "regional": regional_target}
+    if region is None and indicator.target_value is not None:
+        return {"value": indicator.target_value, "year": indicator.target_year or DEFAULT_TARGET_YEAR,
+                "kind": "national", "source": indicator.target_source or _("set by the statistics office"), "baseline_year": indicator.baseline_year,
+                "baseline_value": indicator.baseline_value, "unit": ""}
+    by_kind = {}
+    for t in published:  # the first of each kind set on this series (fixture order)
+        if not t.other_series:
+            by_kind.setdefault(t.kind, t)
+    # A national target carries a national baseline: it is the nation's, never applied to a region's series.
+    pt = (by_kind.get("national") if region is None else None) or by_kind.get("global")
+    if pt is None:
+        return None
+    return {"value": pt.target_value, "year": pt.target_year, "kind": pt.kind, "source": pt.citation,
+            "baseline_year": pt.baseline_year, "baseline_value": pt.baseline_value, "unit": pt.unit,
+            "published": pt}
 
 
 def compute(
@@ -379,36 +514,46 @@ def compute(
     points: list[Row],
     *,
     regional_target: RegionalTarget | None = None,
+    published: list[PublishedTarget] = (),
     extra_breaks: Iterable[int] = (),
+    headline_unit: str = "",
 ) -> StatusRow:
-    """Status of one territory's headline series; the one place that calls ``progress_status``."""
+    """Status of one territory's headline series; the one place that calls the core's ``assess``."""
     row = StatusRow(indicator=indicator, region=region, points=points)
-    if regional_target is not None:
-        row.target_value, row.target_year, row.target_kind = (
-            regional_target.target_value, regional_target.target_year, "regional")
-        row.regional_target = regional_target
-        row.requested_base_year = regional_target.base_year
-    elif indicator.target_value is not None:
-        row.target_value = indicator.target_value
-        row.target_year = indicator.target_year or DEFAULT_TARGET_YEAR
-        row.target_kind = "national"
-        row.requested_base_year = indicator.baseline_year or DEFAULT_BASE_YEAR
-    else:
-        row.requested_base_year = indicator.baseline_year or DEFAULT_BASE_YEAR
+    row.requested_base_year = indicator.baseline_year or DEFAULT_BASE_YEAR
+    target = _target_for(indicator, region, regional_target, list(published))
+    spec = None
+    if target is not None:
+        row.target_value, row.target_year, row.target_kind = target["value"], target["year"], target["kind"]
+        row.target_source = target["source"] or ""
+        row.target_baseline_year, row.target_baseline_value = target["baseline_year"], target["baseline_value"]
+        row.regional_target = target.get("regional")
+        row.published_target = target.get("published")
+        spec = TargetSpec(value=target["value"], year=target["year"], baseline_year=target["baseline_year"],
+                          baseline_value=target["baseline_value"], unit=_unit_code(target["unit"]))
     row.breaks = tuple(sorted(set(break_years(indicator)) | set(extra_breaks)))
     if not points:
         return row
+    kind = indicator.direction_kind
     if indicator.direction not in (1, -1):
-        row.problem = NO_DIRECTION
+        row.problem, row.problem_code = {
+            "binary": (BINARY_DIRECTION, "binary_indicator"), "none": (NONE_DIRECTION, "no_direction_applicable"),
+        }.get(kind, (NO_DIRECTION, "no_direction"))
         return row
-    kwargs = {"base_year": row.requested_base_year, "limit": indicator.limit, "series_breaks": row.breaks}
-    if row.target_value is not None:
-        kwargs.update(target=row.target_value, target_year=row.target_year)
     try:
-        row.result = progress_status(row.series, indicator.direction, **kwargs)
-    except ValueError as exc:  # a non-finite value, or a target that cannot be used
-        row.problem = str(exc)
+        row.result = assess(row.series, indicator.direction, target=spec, base_year=row.requested_base_year,
+                            series_unit=headline_unit if spec is not None and spec.unit else "",
+                            limit=indicator.limit, series_breaks=row.breaks, bounds=indicator.bounds)
+    except ValueError:  # a non-finite value
+        row.problem, row.problem_code = REASONS["invalid_value"], "invalid_value"
     return row
+
+
+def _unit_code(unit: str) -> str:
+    """A target's unit as the series' unit code where it names one (``%`` → ``PT``); else "" (not compared)."""
+    if unit in ("%", "PT"):
+        return "PT"
+    return unit if unit and unit.replace("_", "").isalnum() and unit.upper() == unit else ""
 
 
 def summary_of(rows: Iterable[StatusRow]) -> dict:
@@ -435,9 +580,12 @@ class StatusBoard:
     (default: all 20); pass ``[]`` for national values only. Nothing is read until first used.
     """
 
-    def __init__(self, indicators=None, regions=None):
+    def __init__(self, indicators=None, regions=None, *, preview: bool = False):
         self._indicators_arg = indicators
         self._regions_arg = regions
+        #: False (public pages, maps, API): verified and official values only. True: an officer's preview that
+        #: includes values still awaiting verification (pages mark it as such).
+        self.preview = preview
         self._memo: dict = {}
 
     # ---- data (one query each)
@@ -475,11 +623,30 @@ class StatusBoard:
             where |= Q(region__isnull=False)
         elif self.regions:
             where |= Q(region_id__in=[r.pk for r in self.regions])
-        qs = IndicatorValue.objects.filter(where, indicator_id__in=ids, dims="").order_by()
+        qs = IndicatorValue.objects.filter(where, Q(dims="") | Q(dims__contains="=_T") | Q(dims__startswith="SERIES="),
+                                            indicator_id__in=ids).order_by()
+        if not self.preview:
+            qs = qs.exclude(status=IndicatorValue.Verification.UNVERIFIED)
         for values in qs.values_list(*ROW_FIELDS):
             row = Row(*values)
+            if not is_total(row.dims):
+                continue
+            if row.region_id is not None and row.former_unit:
+                continue  # a pre-2022 (pre-2018) unit: kept in the data, never today's region's series
             grouped[row.indicator_id].append(row)
         return grouped
+
+    @cached_property
+    def _published(self) -> dict[str, list[PublishedTarget]]:
+        """Published targets (national UNCF, global SDG texts) by indicator code (one query)."""
+        codes = {i.code for i in self.indicators} | {i.dotted for i in self.indicators}
+        found: dict[str, list[PublishedTarget]] = defaultdict(list)
+        for t in PublishedTarget.objects.filter(code__in=codes):
+            found[t.code.replace(".", "-")].append(t)
+        return found
+
+    def published_targets(self, indicator: Indicator) -> list[PublishedTarget]:
+        return self._published.get(indicator.code, [])
 
     @cached_property
     def _targets(self) -> dict[tuple[int, int], RegionalTarget]:
@@ -527,7 +694,11 @@ class StatusBoard:
     def national(self, indicator: Indicator) -> StatusRow:
         key = ("status", indicator.pk, None)
         if key not in self._memo:
-            self._memo[key] = compute(indicator, None, self.points(indicator))
+            headline = self.headline(indicator)
+            row = compute(indicator, None, self.points(indicator), published=self.published_targets(indicator),
+                          headline_unit=headline[0] if headline else "")
+            row.preview = self.preview
+            self._memo[key] = row
         return self._memo[key]
 
     def regional(self, indicator: Indicator, region: Region) -> StatusRow:
@@ -539,9 +710,13 @@ class StatusBoard:
             if len({territory_rank(t) for t in territories}) > 1:
                 newest = max(territories, key=territory_rank)
                 extra = (min(p.year for p in points if p.territory == newest),)
-            self._memo[key] = compute(
-                indicator, region, points,
-                regional_target=self._targets.get((indicator.pk, region.pk)), extra_breaks=extra)
+            headline = self.headline(indicator)
+            row = compute(
+                indicator, region, points, regional_target=self._targets.get((indicator.pk, region.pk)),
+                published=self.published_targets(indicator), extra_breaks=extra,
+                headline_unit=headline[0] if headline else "")
+            row.preview = self.preview
+            self._memo[key] = row
         return self._memo[key]
 
     def target_in_force(self, indicator: Indicator, region: Region) -> RegionalTarget | None:
@@ -588,8 +763,8 @@ class StatusBoard:
 
     def gap(self, indicator: Indicator, region: Region) -> Gap | None:
         """Region − national in the latest year both have a headline value."""
-        mine = {p.year: p for p in self.points(indicator, region)}
-        national = {p.year: p for p in self.points(indicator)}
+        mine = {p.year: p for p in self.points(indicator, region) if not p.suspect}
+        national = {p.year: p for p in self.points(indicator) if not p.suspect}
         common = sorted(set(mine) & set(national))
         if not common:
             return None

@@ -125,7 +125,10 @@ def build_vlr(region: Region, lang: str | None = None, *, board: StatusBoard | N
             gaps.append({"row": r, "gap": gap, "difference": fmt_signed(gap.difference),
                          "relative": fmt_pct(gap.relative, 1) if gap.relative is not None else _("no data")})
     assessed = [r for r in rows if r.score is not None]
-    gains = sorted((r for r in assessed if r.score > 0), key=lambda r: (-r.score, r.indicator.sort_key))[:TOP_N]
+    # Achievements are real improvements only: the latest value better than the base-year value in the indicator's
+    # direction (a rise in poverty from 0.6 to 2.4 is never listed, whatever a target says).
+    gains = sorted((r for r in assessed if r.score > 0 and r.trend == "improving"),
+                   key=lambda r: (-r.score, r.indicator.sort_key))[:TOP_N]
     worst_gaps = sorted((g for g in gaps if g["gap"].better is False and g["gap"].relative is not None),
                         key=lambda g: (-abs(g["gap"].relative), g["row"].indicator.sort_key))[:TOP_N]
     best_gaps = sorted((g for g in gaps if g["gap"].better is True and g["gap"].relative is not None),

@@ -81,19 +81,28 @@ def test_every_page_in_each_language(client, make_user, poverty, name, lang):
     assert 'hreflang="kk"' in html and 'hreflang="ru"' in html and 'hreflang="en"' in html
 
 
-def test_indicator_page_shows_values_sources_statuses_and_no_data(client, poverty):
+def test_indicator_page_shows_values_sources_statuses_and_no_data(client, poverty, make_user):
     html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
     assert "data/indicator_1-2-1.csv:18" in html  # national 2023 value, line 10 + 8
-    assert "entered by akimat, unverified" in html  # Abai's values
+    # Public means verified: Abai's unverified values are not on the public page; an officer sees a marked preview.
+    assert "entered by akimat, unverified" not in html and "Preview for officers" not in html
+    client.force_login(make_user("stat", role="statistics"))
+    preview = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
+    assert "entered by akimat, unverified" in preview and "Preview for officers" in preview
+    preview_ru = client.get(url("ind_detail", "ru", code=poverty.code)).content.decode()
+    assert "внесено акиматом, не проверено" in preview_ru
+    public = client.get(url("ind_detail", "en", code=poverty.code) + "?preview=0").content.decode()
+    assert "entered by akimat, unverified" not in public
+    client.logout()
     # National status with its inputs: R = 0.782 → moderate progress, score 1.3
     assert "Moderate progress, acceleration needed" in html and "0.782" in html
     assert "1 of 20 regions on track or achieved" in html  # Astana: 5.0 → 3.5 with target 3.0
     assert "no data" in html  # the 18 regions without values
     assert "<svg" in html and "<title id=" in html and "<desc id=" in html
-    assert "national target applied" in html
+    assert "national target applied" not in html  # the nation's target is never a region's
     assert "No decomposition has been run for this indicator yet." in html
     html_ru = client.get(url("ind_detail", "ru", code=poverty.code)).content.decode()
-    assert "внесено акиматом, не проверено" in html_ru and "нет данных" in html_ru
+    assert "нет данных" in html_ru
 
 
 def test_unknown_indicator_and_region_are_404(client):
@@ -134,7 +143,7 @@ def test_compare_page(client, poverty):
     html = client.get(url("ind_compare", "en") + f"?indicator={poverty.code}&region={ABAI}&peers=kind").content.decode()
     assert "Abai Region" in html and "Astana" not in html.split("All values by region and year")[0].split("<h3>")[1]
     html = client.get(url("ind_compare", "en") + f"?indicator={poverty.code}&region={ABAI}&peers=all").content.decode()
-    assert "Astana" in html and "entered by akimat, unverified" in html
+    assert "Astana" in html and "entered by akimat, unverified" not in html  # public: verified values only
     assert client.get(url("ind_compare", "en") + "?indicator=nope").status_code == 200
 
 
@@ -183,7 +192,13 @@ def test_proposal_and_approval_through_the_pages(client, make_user, poverty):
     assert "regional target" in html and "No proposals are awaiting review." not in html
 
 
+def _verify_abai(poverty):
+    """Decompositions use verified and official values only: the statistics office verifies Abai's entries."""
+    IndicatorValue.objects.filter(indicator=poverty, region__kato=ABAI).update(status="verified")
+
+
 def test_decomposition_form_errors_and_success(client, make_user, poverty):
+    _verify_abai(poverty)
     for kato in (ASTANA, ABAI):
         Region.objects.filter(kato=kato).update(population_total=1_000_000)
     client.force_login(make_user("stat", role="statistics"))
@@ -331,6 +346,7 @@ def test_indicator_without_any_value_says_no_data(client, make_user):
 
 
 def test_decomposition_with_another_indicator_as_weights(client, make_user, poverty):
+    _verify_abai(poverty)
     households = make_indicator("pop-1", goal=1, direction=1)
     put(households, ASTANA, {2023: 300.0})
     put(households, ABAI, {2022: 100.0})  # no 2023 value: the 2022 one is used
@@ -346,3 +362,22 @@ def test_decomposition_with_another_indicator_as_weights(client, make_user, pove
     assert targets[ASTANA] == (300.0, 3.5)
     assert targets[ABAI][0] == 100.0 and targets[ABAI][1] == pytest.approx(5.5)
     assert dec.weighted_result == pytest.approx(4.0, abs=1e-12) and dec.params["weight_indicator"] == "pop-1"
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_status_reasons_are_never_english_on_kk_and_ru_pages(client, lang):
+    # One year of data (not assessed) and no direction (not assessed): both reasons in the page's language.
+    one = make_indicator("2-9-1", goal=2)
+    put(one, None, {2023: 4.0})
+    put(one, ASTANA, {2023: 3.0})
+    none = make_indicator("2-9-2", goal=2, direction=None, direction_kind="none")
+    put(none, None, {2015: 1.0, 2023: 2.0})
+    english = ["needs at least 2 years", "no direction", "desired direction of this indicator is not set",
+               "describes, it does not judge", "not assessed"]
+    for page in (url("ind_detail", lang, code=one.code), url("ind_detail", lang, code=none.code),
+                 url("ind_region", lang, kato=ASTANA)):
+        html = client.get(page).content.decode()
+        for text in english:
+            assert text not in html, (page, text)
+    html = client.get(url("ind_detail", lang, code=one.code)).content.decode()
+    assert {"kk": "деректері бар кемінде 2 жыл қажет", "ru": "нужно не менее 2 лет с данными"}[lang] in html

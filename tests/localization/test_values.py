@@ -321,15 +321,24 @@ def form_data(indicator, **changes):
 def test_statistics_officer_edits_an_indicator_with_history(client, indicator, stat):
     client.force_login(stat)
     assert client.get("/en/data/indicators/1-2-1/edit/").status_code == 200
-    data = form_data(indicator, direction="-1", category="current", baseline_year="2015", baseline_value="2,6",
+    data = form_data(indicator, direction_kind="lower", category="current", baseline_year="2015", baseline_value="2,6",
                      target_year="2030", target_value="1.5", responsible_body="Ministry of Labour",
                      series_breaks_text="2019", change_reason="National SDG council decision")
     response = client.post("/en/data/indicators/1-2-1/edit/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     indicator.refresh_from_db()
     assert (indicator.direction, indicator.baseline_value, indicator.target_year, indicator.series_breaks) == (-1, 2.6, 2030, [2019])
+    assert indicator.direction_kind == "lower" and indicator.direction_source_kind == "statcan"  # unchanged
     latest = indicator.history.latest()
     assert latest.history_user == stat and latest.history_change_reason == "National SDG council decision"
+    # Changing the direction makes it the officer's, cited with the reason, kept in the history.
+    data = form_data(indicator, direction_kind="none", target_year="", target_value="", baseline_year="",
+                     baseline_value="", change_reason="Describes only: no desired direction")
+    assert client.post("/en/data/indicators/1-2-1/edit/", data).status_code == 302
+    indicator.refresh_from_db()
+    assert (indicator.direction, indicator.direction_kind, indicator.direction_source_kind) == (None, "none", "officer")
+    assert indicator.direction_source == "Describes only: no desired direction"
+    assert indicator.history.filter(direction_kind="lower").exists()
     html = client.get("/en/data/indicators/1-2-1/history/").content.decode()
     assert "National SDG council decision" in html and "stat" in html and "baseline value" in html
 
@@ -343,6 +352,35 @@ def test_indicator_edit_validates_and_changes_nothing(client, indicator, stat):
     assert "The target year must come after the baseline year." in html and "This field is required." in html
     indicator.refresh_from_db()
     assert indicator.baseline_year is None
+
+
+def test_a_target_on_the_worsening_side_is_refused_with_a_message(client, indicator, stat):
+    client.force_login(stat)
+    data = form_data(indicator, direction_kind="lower", baseline_year="2023", baseline_value="5.2",
+                     target_year="2030", target_value="6", change_reason="test")
+    response = client.post("/en/data/indicators/1-2-1/edit/", data)
+    assert response.status_code == 200
+    assert "worsening side of the baseline" in response.content.decode()
+    indicator.refresh_from_db()
+    assert indicator.target_value is None
+
+
+def test_officers_direction_is_kept_when_the_fixture_is_loaded_again(indicator):
+    from localization.core.provenance import DirectionRow
+    from localization.reference import LoadReport
+    from localization.services.provenance import apply_directions
+
+    rows = [DirectionRow("1-2-1", "lower", "statcan", "StatCan 1.2.1: negative", "poverty (%)", "", 2)]
+    assert apply_directions([indicator], rows) == 1
+    indicator.refresh_from_db()
+    assert (indicator.direction, indicator.direction_source_kind) == (-1, "statcan")
+    assert apply_directions([indicator], rows) == 0  # idempotent
+    indicator.direction_kind, indicator.direction_source_kind = "higher", "officer"
+    indicator.save()
+    report = LoadReport()
+    assert apply_directions([indicator], rows, report=report) == 0
+    indicator.refresh_from_db()
+    assert indicator.direction == 1 and "kept the statistics officer's direction" in report.notes[0]
 
 
 def test_only_statistics_officers_edit_indicators(client, indicator, akim):
@@ -394,3 +432,17 @@ def test_damaged_or_oversized_xlsx_is_refused_cleanly(client, indicator, akim, m
     html = upload(client, ABAI, "big.xlsx", buf.getvalue()).content.decode()
     assert "big.xlsx:0: the sheet has more than 3 rows" in html
     assert not entered().exists()
+
+
+def test_changing_bounds_reflags_suspect_values(client, indicator, stat):
+    from localization.models import IndicatorValue
+
+    IndicatorValue.objects.create(indicator=indicator, year=1995, value=85.5, unit="PT", source_file="f.csv",
+                                  source_line=3)
+    client.force_login(stat)
+    data = form_data(indicator, value_min="0", value_max="50", change_reason="Bounds of the share")
+    assert client.post("/en/data/indicators/1-2-1/edit/", data).status_code == 302
+    assert IndicatorValue.objects.get(indicator=indicator, year=1995, area_code="").suspect
+    data = form_data(indicator, value_min="0", value_max="100", change_reason="Back to 0-100")
+    assert client.post("/en/data/indicators/1-2-1/edit/", data).status_code == 302
+    assert not IndicatorValue.objects.get(indicator=indicator, year=1995, area_code="").suspect

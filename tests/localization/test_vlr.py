@@ -26,13 +26,13 @@ HEADINGS = {
 def make_indicator(code, goal, direction, **fields):
     return Indicator.objects.create(code=code, sort_key=code.zfill(12), goal=Goal.objects.get(number=goal),
                                     direction=direction, title_en=f"Indicator {code}", title_ru=f"Индикатор {code}",
-                                    title_kk=f"Индикатор {code}", unit="PT", **fields)
+                                    title_kk=f"Индикатор {code}", unit="IX", **fields)
 
 
 def put(indicator, kato, series):
     region = Region.objects.get(kato=kato) if kato else None
     IndicatorValue.objects.bulk_create(IndicatorValue(
-        indicator=indicator, region=region, area_code=region.ref_area if region else "", year=y, unit="PT", value=v,
+        indicator=indicator, region=region, area_code=region.ref_area if region else "", year=y, unit="IX", value=v,
         source_file=f"data/indicator_{indicator.code}.csv", source_line=y - 2000) for y, v in series.items())
 
 
@@ -139,3 +139,18 @@ def test_a_broken_contributor_is_skipped(client, data, monkeypatch):
 def test_vlr_without_any_data_says_no_data(client):
     html = client.get("/en/regions/790000000/vlr/").content.decode()
     assert "No indicator could be assessed yet." in html and "no data" in html
+
+
+def test_a_worsening_is_never_listed_as_an_achievement(db):
+    # Astana 1.2.1-like: poverty 0.6 (2015) → 2.4 (2023), lower is better, a loose target of 5 published for it.
+    from localization.models import PublishedTarget
+
+    ind = make_indicator("1-9-z", 1, -1)
+    put(ind, ASTANA, {2015: 0.6, 2023: 2.4})
+    PublishedTarget.objects.create(code="1-9-z", kind="global", comparison="<=", target_value=5.0, target_year=2030,
+                                   source="test")
+    vlr = build_vlr(Region.objects.get(kato=ASTANA), "en")
+    row = next(r for r in vlr["rows"] if r.indicator == ind)
+    assert row.status == "deterioration" and row.trend == "worsening"
+    assert ind not in [r.indicator for r in vlr["gains"]]
+    assert ind in [r.indicator for r in vlr["reversed_rows"]]
