@@ -105,6 +105,7 @@ __all__ = [
 
 VOTE_TYPES = ("approval", "cumulative", "scoring", "ordinal")
 _EPS = float(np.finfo(float).eps)
+MAX_MONEY = 10**15  # larger amounts are refused: no budget comes near, floats stay far from overflow
 
 
 def _use_fraction(flag: bool = True) -> None:
@@ -155,11 +156,15 @@ class Election:
             raise ValueError(f"vote_type must be one of {', '.join(VOTE_TYPES)}, got {self.vote_type!r}")
         if _exact(self.budget, "budget") < 0:
             raise ValueError("budget must be >= 0")
+        if _exact(self.budget, "budget") > MAX_MONEY:
+            raise ValueError("budget must be at most 10^15")
         for pid, cost in self.projects.items():
             if not isinstance(pid, str) or not pid:
                 raise ValueError(f"project ids must be non-empty strings, got {pid!r}")
             if _exact(cost, f"cost of project {pid!r}") <= 0:
                 raise ValueError(f"cost of project {pid!r} must be > 0, got {cost!r}")
+            if _exact(cost, f"cost of project {pid!r}") > MAX_MONEY:
+                raise ValueError(f"cost of project {pid!r} must be at most 10^15")
         used = set().union(*self.ballots) if self.ballots else set()
         unknown = used - self.projects.keys()
         if unknown:
