@@ -97,6 +97,8 @@ __all__ = [
     "greedy",
     "mes",
     "mes_add1",
+    "greedy_threshold",
+    "SATS",
     "RULES",
     "count",
     "tally",
@@ -224,16 +226,124 @@ def tally(e: Election) -> dict[str, float]:
     return {pid: (s if isinstance(s, int) else float(s)) for pid, s in _exact_scores(e).items()}
 
 
-def greedy(e: Election) -> list[str]:
-    """Greedy by total support, skipping projects that do not fit (see module docstring)."""
-    scores = _exact_scores(e)
+SATS = ("cost", "cardinality", "points")
+
+
+def _check_sat(e: Election, sat):
+    if sat is not None and sat not in SATS:
+        raise ValueError(f"unknown satisfaction {sat!r}; expected one of {', '.join(SATS)}")
+    if sat == "points" and e.vote_type not in ("cumulative", "scoring"):
+        raise ValueError("--sat points needs cumulative or scoring ballots (pabutools' Additive_Cardinal_Sat); "
+                         f"this election has {e.vote_type} ballots")
+
+
+def _supporters(e: Election) -> dict:
+    """Exact number of voters with positive points on each project."""
+    sup = dict.fromkeys(e.projects, 0)
+    for grp, cnt in _approval_groups(e).items():
+        for pid in grp:
+            sup[pid] += cnt
+    return sup
+
+
+def greedy(e: Election, sat: str | None = None, threshold=None) -> list[str]:
+    """Greedy, skipping projects that do not fit (see module docstring).
+
+    ``sat=None`` ranks by total support (approvals, points, Borda points), the
+    official greedy rule of pabulib files. With ``sat`` it is pabutools'
+    ``greedy_utilitarian_welfare`` with that satisfaction, which ranks by total
+    satisfaction per unit of cost: ``cost`` (Cost_Sat) by the number of voters
+    with the project on the ballot, ``cardinality`` (Cardinality_Sat) by that
+    number divided by the cost, ``points`` (Additive_Cardinal_Sat) by the total
+    points divided by the cost. Ties: smallest project id.
+
+    ``threshold`` (pabulib's ``greedy-threshold``, META ``min_project_score_threshold``):
+    only projects whose total support reaches the threshold can be selected.
+    """
+    _check_sat(e, sat)
     costs = {pid: _exact(c, "cost") for pid, c in e.projects.items()}
+    if sat is None:
+        key = _exact_scores(e)
+    elif sat == "cost":
+        key = _supporters(e)
+    elif sat == "cardinality":
+        key = {p: Fraction(n) / Fraction(costs[p]) for p, n in _supporters(e).items()}
+    else:
+        key = {p: Fraction(v) / Fraction(costs[p]) for p, v in _exact_scores(e).items()}
+    eligible = e.projects
+    if threshold is not None:
+        limit = _exact(threshold, "threshold")
+        support = _exact_scores(e)
+        eligible = [p for p in e.projects if support[p] >= limit]
     left = _exact(e.budget, "budget")
     chosen = []
-    for pid in sorted(e.projects, key=lambda p: (-scores[p], p)):
+    for pid in sorted(eligible, key=lambda p: (-key[p], p)):
         if costs[pid] <= left:
             chosen.append(pid)
             left -= costs[pid]
+    return chosen
+
+
+def greedy_threshold(e: Election, threshold=None, sat: str | None = None) -> list[str]:
+    """pabulib's ``greedy-threshold``: greedy among projects with total support >= ``threshold``."""
+    if threshold is None:
+        raise ValueError("greedy-threshold needs a threshold (META min_project_score_threshold or --threshold)")
+    return greedy(e, sat=sat, threshold=threshold)
+
+
+def _mes_generic(e: Election, sat: str, per_voter) -> list[str]:
+    """Exact MES with satisfaction ``cardinality`` or ``points`` at ``per_voter`` budget.
+
+    pabutools' ``mes_inner_algo``: a supporter i pays min(budget_i, rho * u_i(p)),
+    where u_i(p) is 1 (cardinality) or i's points on p; the project with the smallest
+    rho is bought (ties: smallest id). Voters with identical ballots are grouped."""
+    groups = Counter()
+    for b in e.ballots:
+        items = tuple(sorted((p, v) for p, v in b.items() if v > 0))
+        if items:
+            groups[items] += 1
+    util = []  # per group: {project: exact utility}
+    counts = []
+    for items, cnt in groups.items():
+        util.append({p: (_Q(1) if sat == "cardinality" else _Q(Fraction(v))) for p, v in items})
+        counts.append(cnt)
+    budgets = [_Q(per_voter)] * len(util)
+    cost = {p: _exact(c, "cost") for p, c in e.projects.items()}
+    sup = {p: [] for p in e.projects}
+    for g, u in enumerate(util):
+        for p in u:
+            sup[p].append(g)
+    total_sat = {p: sum((counts[g] * util[g][p] for g in sup[p]), _Q(0)) for p in e.projects}
+    remaining = {p for p in e.projects if sup[p]}
+    afford = {p: _Q(0) for p in remaining}  # lower bounds (prices only rise within a run)
+    chosen = []
+    while remaining:
+        best = None
+        best_p = None
+        for p in sorted(remaining, key=lambda p: (afford[p], p)):
+            if sum((counts[g] * budgets[g] for g in sup[p]), _Q(0)) < cost[p]:
+                remaining.discard(p)
+                continue
+            if best is not None and afford[p] > best:
+                break
+            order = sorted(sup[p], key=lambda g: budgets[g] / util[g][p])
+            paid = _Q(0)
+            denom = total_sat[p]
+            for g in order:
+                rho = (cost[p] - paid) / denom
+                if rho * util[g][p] <= budgets[g]:
+                    afford[p] = rho
+                    if best is None or rho < best or (rho == best and p < best_p):
+                        best, best_p = rho, p
+                    break
+                paid += counts[g] * budgets[g]
+                denom -= counts[g] * util[g][p]
+        if best_p is None:
+            break
+        for g in sup[best_p]:
+            budgets[g] -= min(budgets[g], best * util[g][best_p])
+        chosen.append(best_p)
+        remaining.discard(best_p)
     return chosen
 
 
@@ -801,11 +911,15 @@ def _batch_outcomes(P: _Prep, ts) -> list[list[int]]:
     return [r if r is not None else _Run(P, t).run() for r, t in zip(res, ts)]
 
 
-def mes(e: Election) -> list[str]:
-    """Method of Equal Shares with cost satisfaction, no completion (pabutools-identical)."""
-    P = _Prep(e)
-    if P.n_voters == 0:
+def mes(e: Election, sat: str | None = None) -> list[str]:
+    """Method of Equal Shares, no completion (pabutools-identical); cost satisfaction
+    unless ``sat`` is ``cardinality`` or ``points``."""
+    _check_sat(e, sat)
+    if not e.ballots:
         return []
+    if sat in ("cardinality", "points"):
+        return _mes_generic(e, sat, _exact(e.budget, "budget") / len(e.ballots))
+    P = _Prep(e)
     return [P.names[j] for j in _Run(P, P.budget / P.n_voters).run()]
 
 
@@ -916,8 +1030,11 @@ def _add1_indices(P: _Prep, jump: bool = True) -> tuple[list[int], int]:
             probe_after *= 2
 
 
-def mes_add1(e: Election) -> list[str]:
-    """MES with Add1 completion (voter_budget_increment=1), pabutools-identical."""
+def mes_add1(e: Election, sat: str | None = None) -> list[str]:
+    """MES with Add1 completion (voter_budget_increment=1), pabutools-identical (cost satisfaction)."""
+    _check_sat(e, sat)
+    if sat not in (None, "cost"):
+        raise ValueError("mes-add1 is available with cost satisfaction only")
     P = _Prep(e)
     if P.n_voters == 0:
         return []
@@ -925,16 +1042,23 @@ def mes_add1(e: Election) -> list[str]:
     return [P.names[j] for j in winners]
 
 
-RULES = {"greedy": greedy, "mes": mes, "mes-add1": mes_add1}
+RULES = {"greedy": greedy, "greedy-threshold": greedy_threshold, "mes": mes, "mes-add1": mes_add1}
 
 
-def count(e: Election, rule: str) -> list[str]:
-    """Winners of ``e`` under ``rule`` (one of :data:`RULES`), in selection order."""
+def count(e: Election, rule: str, sat: str | None = None, threshold=None) -> list[str]:
+    """Winners of ``e`` under ``rule`` (one of :data:`RULES`), in selection order.
+
+    ``sat``: satisfaction (see :func:`greedy`, :func:`mes`); ``threshold``: for
+    ``greedy-threshold`` only."""
     try:
         fn = RULES[rule]
     except KeyError:
         raise ValueError(f"unknown rule {rule!r}; expected one of {', '.join(RULES)}") from None
-    return fn(e)
+    if threshold is not None and rule != "greedy-threshold":
+        raise ValueError("a threshold applies to greedy-threshold only")
+    if rule == "greedy-threshold":
+        return fn(e, threshold=threshold, sat=sat)
+    return fn(e, sat=sat)
 
 
 # --------------------------------------------------------------------------- fairness

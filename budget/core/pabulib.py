@@ -25,7 +25,7 @@ from fractions import Fraction
 
 from .counting import VOTE_TYPES, Election, ordinal_points
 
-__all__ = ["PbFile", "PabulibError", "parse_pb", "election_from_pb", "write_pb", "sha256_hex"]
+__all__ = ["PbFile", "PabulibError", "parse_pb", "election_from_pb", "rule_options", "write_pb", "sha256_hex"]
 
 SECTIONS = ("meta", "projects", "votes")
 
@@ -327,6 +327,27 @@ def election_from_pb(pb: PbFile) -> Election:
         return Election(budget=budget, projects=projects, ballots=ballots, vote_type=vote_type)
     except ValueError as exc:  # pragma: no cover - everything is checked above
         raise PabulibError(pb.end_line, str(exc)) from None
+
+
+def rule_options(pb: PbFile, rule: str, sat: str | None = None, threshold: str | None = None) -> dict:
+    """Keyword arguments of :func:`~budget.core.counting.count` for ``rule`` on this file.
+
+    ``greedy-threshold`` takes ``threshold`` if given, else META
+    ``min_project_score_threshold`` (Katowice, Łódź files); neither is an error."""
+    options: dict = {"sat": sat}
+    if rule == "greedy-threshold":
+        if threshold is not None:
+            options["threshold"] = _number(str(threshold), "threshold", 0)
+        elif "min_project_score_threshold" in pb.meta:
+            options["threshold"] = _number(pb.meta["min_project_score_threshold"], "min_project_score_threshold",
+                                           pb.lines[("meta", "min_project_score_threshold")])
+        else:
+            raise PabulibError(pb.lines.get(("section", "meta"), 1),
+                               "greedy-threshold needs a threshold: META has no min_project_score_threshold "
+                               "(give --threshold)")
+    elif threshold is not None:
+        raise PabulibError(0, "--threshold applies to greedy-threshold only")
+    return options
 
 
 # --------------------------------------------------------------------------- writing
