@@ -27,9 +27,16 @@ approval election:
     maximal payment per unit of cost is bought, richer supporters paying equal
     shares and poorer ones everything they have left. Returned in selection
     order.
+``greedy-threshold``
+    pabulib's rule of the same name: greedy among the projects whose total
+    support reaches a threshold (META ``min_project_score_threshold``).
+``sat``
+    ``greedy``/``mes`` also take ``sat="cost"|"cardinality"|"points"`` for
+    pabutools' ``Cost_Sat``, ``Cardinality_Sat``, ``Additive_Cardinal_Sat``
+    (see :func:`greedy`, :func:`_mes_generic`).
 ``mes-add1``
     ``method_of_equal_shares(..., voter_budget_increment=1)`` ("Add1"
-    completion): MES is rerun with the per-voter budget raised by 1 unit of
+    completion; cost satisfaction only): MES is rerun with the per-voter budget raised by 1 unit of
     money at a time; it stops at the first run whose outcome is exhaustive
     (no unselected *supported* project fits in the money left) and returns it,
     or at the first run whose outcome costs more than the budget and returns
@@ -56,16 +63,17 @@ How the implementation stays exact and fast
   within a rigorous error margin of the best one, and every affordability test
   inside the margin, is re-decided with exact rationals. The payment that is
   charged is always exact (``mes`` never decides anything on a float).
-* Add1 (:func:`_add1_indices`) needs one MES outcome per increment of 1 until
-  it stops. Many increments are computed at once by a vectorised float run
-  (:class:`_Batch`) in which every exact budget is enclosed in a
-  directed-rounding interval and every decision (who wins a round, who is
-  unaffordable) is *proved* from the enclosures; a step whose proof fails (a
-  near-tie) is recomputed by the exact engine. When long stretches of
-  increments give the same outcome (money in small units such as tenge), they
-  are skipped with an exact monotonicity certificate (see
-  :func:`_add1_indices`). Neither device changes the outcome; tests compare
-  with pabutools and with plain one-by-one stepping.
+* Add1 (:func:`_add1_by_bounds`, used by :func:`mes_add1`) needs the MES outcome
+  at t_k = budget/n + k for k = 0, 1, ... until it stops. Each exact run
+  (:class:`_TrackedRun`) also returns a lower bound on how far the per-voter
+  budget can grow before the outcome can change (budgets are affine in it while
+  the winners and their poor/rich splits stay; a rival's advantage is a concave
+  piecewise-linear function whose first root Newton steps find exactly; exact
+  ties are decided in rationals), and the next run is at the first t_k past that
+  bound. The older engine (vectorised float runs with proofs, :class:`_Batch`,
+  and certified skipping) is kept as ``_add1_indices(P, jump=True)`` and the
+  plain one-by-one stepping as ``jump=False``; tests compare all three, and
+  stepping with pabutools.
 
 Non-approval ballots and MES
 ----------------------------
