@@ -942,7 +942,9 @@ class _TrackedRun(_Run):
 
     ``self.bound`` is a lower bound on the first ``d`` where one of these can fail
     (floats with error margins far above the rounding errors; any doubt gives 0), so
-    every per-voter budget in ``[t, t + bound)`` has the outcome of this run.
+    every per-voter budget in ``[t, t + bound)`` has the outcome of this run. Once the
+    bound is <= 1 the analysis stops (Add1 moves by whole units), so ``bound`` is then
+    only known to be <= 1.
     """
 
     def __init__(self, P: _Prep, t):
@@ -973,7 +975,7 @@ class _TrackedRun(_Run):
 
     def run(self) -> list[int]:
         selected = super().run()
-        if self.bound > 0:
+        if self.bound > 1:
             self._bound_end()
         return selected
 
@@ -988,6 +990,11 @@ class _TrackedRun(_Run):
 
     def _bound_round(self, w, q, items, npoor):
         P = self.P
+        if self.bound <= 1:
+            # Add1 looks at whole units only: a bound <= 1 already means "run the next
+            # unit", so nothing more (not even slopes) is needed from this run
+            self._sigma = _Q(0)
+            return
         poor = items[:npoor]
         n_rich = P.support[w] - sum(cnt for _, cnt, _ in poor)
         sigma = -sum((cnt * self._exact_slope(c) for _, cnt, c in poor), _Q(0)) / n_rich
