@@ -27,9 +27,16 @@ approval election:
     maximal payment per unit of cost is bought, richer supporters paying equal
     shares and poorer ones everything they have left. Returned in selection
     order.
+``greedy-threshold``
+    pabulib's rule of the same name: greedy among the projects whose total
+    support reaches a threshold (META ``min_project_score_threshold``).
+``sat``
+    ``greedy``/``mes`` also take ``sat="cost"|"cardinality"|"points"`` for
+    pabutools' ``Cost_Sat``, ``Cardinality_Sat``, ``Additive_Cardinal_Sat``
+    (see :func:`greedy`, :func:`_mes_generic`).
 ``mes-add1``
     ``method_of_equal_shares(..., voter_budget_increment=1)`` ("Add1"
-    completion): MES is rerun with the per-voter budget raised by 1 unit of
+    completion; cost satisfaction only): MES is rerun with the per-voter budget raised by 1 unit of
     money at a time; it stops at the first run whose outcome is exhaustive
     (no unselected *supported* project fits in the money left) and returns it,
     or at the first run whose outcome costs more than the budget and returns
@@ -56,16 +63,17 @@ How the implementation stays exact and fast
   within a rigorous error margin of the best one, and every affordability test
   inside the margin, is re-decided with exact rationals. The payment that is
   charged is always exact (``mes`` never decides anything on a float).
-* Add1 (:func:`_add1_indices`) needs one MES outcome per increment of 1 until
-  it stops. Many increments are computed at once by a vectorised float run
-  (:class:`_Batch`) in which every exact budget is enclosed in a
-  directed-rounding interval and every decision (who wins a round, who is
-  unaffordable) is *proved* from the enclosures; a step whose proof fails (a
-  near-tie) is recomputed by the exact engine. When long stretches of
-  increments give the same outcome (money in small units such as tenge), they
-  are skipped with an exact monotonicity certificate (see
-  :func:`_add1_indices`). Neither device changes the outcome; tests compare
-  with pabutools and with plain one-by-one stepping.
+* Add1 (:func:`_add1_by_bounds`, used by :func:`mes_add1`) needs the MES outcome
+  at t_k = budget/n + k for k = 0, 1, ... until it stops. Each exact run
+  (:class:`_TrackedRun`) also returns a lower bound on how far the per-voter
+  budget can grow before the outcome can change (budgets are affine in it while
+  the winners and their poor/rich splits stay; a rival's advantage is a concave
+  piecewise-linear function whose first root Newton steps find exactly; exact
+  ties are decided in rationals), and the next run is at the first t_k past that
+  bound. The older engine (vectorised float runs with proofs, :class:`_Batch`,
+  and certified skipping) is kept as ``_add1_indices(P, jump=True)`` and the
+  plain one-by-one stepping as ``jump=False``; tests compare all three, and
+  stepping with pabutools.
 
 Non-approval ballots and MES
 ----------------------------
@@ -97,6 +105,8 @@ __all__ = [
     "greedy",
     "mes",
     "mes_add1",
+    "greedy_threshold",
+    "SATS",
     "RULES",
     "count",
     "tally",
@@ -105,6 +115,7 @@ __all__ = [
 
 VOTE_TYPES = ("approval", "cumulative", "scoring", "ordinal")
 _EPS = float(np.finfo(float).eps)
+MAX_MONEY = 10**15  # larger amounts are refused: no budget comes near, floats stay far from overflow
 
 
 def _use_fraction(flag: bool = True) -> None:
@@ -155,11 +166,15 @@ class Election:
             raise ValueError(f"vote_type must be one of {', '.join(VOTE_TYPES)}, got {self.vote_type!r}")
         if _exact(self.budget, "budget") < 0:
             raise ValueError("budget must be >= 0")
+        if _exact(self.budget, "budget") > MAX_MONEY:
+            raise ValueError("budget must be at most 10^15")
         for pid, cost in self.projects.items():
             if not isinstance(pid, str) or not pid:
                 raise ValueError(f"project ids must be non-empty strings, got {pid!r}")
             if _exact(cost, f"cost of project {pid!r}") <= 0:
                 raise ValueError(f"cost of project {pid!r} must be > 0, got {cost!r}")
+            if _exact(cost, f"cost of project {pid!r}") > MAX_MONEY:
+                raise ValueError(f"cost of project {pid!r} must be at most 10^15")
         used = set().union(*self.ballots) if self.ballots else set()
         unknown = used - self.projects.keys()
         if unknown:
@@ -219,16 +234,124 @@ def tally(e: Election) -> dict[str, float]:
     return {pid: (s if isinstance(s, int) else float(s)) for pid, s in _exact_scores(e).items()}
 
 
-def greedy(e: Election) -> list[str]:
-    """Greedy by total support, skipping projects that do not fit (see module docstring)."""
-    scores = _exact_scores(e)
+SATS = ("cost", "cardinality", "points")
+
+
+def _check_sat(e: Election, sat):
+    if sat is not None and sat not in SATS:
+        raise ValueError(f"unknown satisfaction {sat!r}; expected one of {', '.join(SATS)}")
+    if sat == "points" and e.vote_type not in ("cumulative", "scoring"):
+        raise ValueError("--sat points needs cumulative or scoring ballots (pabutools' Additive_Cardinal_Sat); "
+                         f"this election has {e.vote_type} ballots")
+
+
+def _supporters(e: Election) -> dict:
+    """Exact number of voters with positive points on each project."""
+    sup = dict.fromkeys(e.projects, 0)
+    for grp, cnt in _approval_groups(e).items():
+        for pid in grp:
+            sup[pid] += cnt
+    return sup
+
+
+def greedy(e: Election, sat: str | None = None, threshold=None) -> list[str]:
+    """Greedy, skipping projects that do not fit (see module docstring).
+
+    ``sat=None`` ranks by total support (approvals, points, Borda points), the
+    official greedy rule of pabulib files. With ``sat`` it is pabutools'
+    ``greedy_utilitarian_welfare`` with that satisfaction, which ranks by total
+    satisfaction per unit of cost: ``cost`` (Cost_Sat) by the number of voters
+    with the project on the ballot, ``cardinality`` (Cardinality_Sat) by that
+    number divided by the cost, ``points`` (Additive_Cardinal_Sat) by the total
+    points divided by the cost. Ties: smallest project id.
+
+    ``threshold`` (pabulib's ``greedy-threshold``, META ``min_project_score_threshold``):
+    only projects whose total support reaches the threshold can be selected.
+    """
+    _check_sat(e, sat)
     costs = {pid: _exact(c, "cost") for pid, c in e.projects.items()}
+    if sat is None:
+        key = _exact_scores(e)
+    elif sat == "cost":
+        key = _supporters(e)
+    elif sat == "cardinality":
+        key = {p: Fraction(n) / Fraction(costs[p]) for p, n in _supporters(e).items()}
+    else:
+        key = {p: Fraction(v) / Fraction(costs[p]) for p, v in _exact_scores(e).items()}
+    eligible = e.projects
+    if threshold is not None:
+        limit = _exact(threshold, "threshold")
+        support = _exact_scores(e)
+        eligible = [p for p in e.projects if support[p] >= limit]
     left = _exact(e.budget, "budget")
     chosen = []
-    for pid in sorted(e.projects, key=lambda p: (-scores[p], p)):
+    for pid in sorted(eligible, key=lambda p: (-key[p], p)):
         if costs[pid] <= left:
             chosen.append(pid)
             left -= costs[pid]
+    return chosen
+
+
+def greedy_threshold(e: Election, threshold=None, sat: str | None = None) -> list[str]:
+    """pabulib's ``greedy-threshold``: greedy among projects with total support >= ``threshold``."""
+    if threshold is None:
+        raise ValueError("greedy-threshold needs a threshold (META min_project_score_threshold or --threshold)")
+    return greedy(e, sat=sat, threshold=threshold)
+
+
+def _mes_generic(e: Election, sat: str, per_voter) -> list[str]:
+    """Exact MES with satisfaction ``cardinality`` or ``points`` at ``per_voter`` budget.
+
+    pabutools' ``mes_inner_algo``: a supporter i pays min(budget_i, rho * u_i(p)),
+    where u_i(p) is 1 (cardinality) or i's points on p; the project with the smallest
+    rho is bought (ties: smallest id). Voters with identical ballots are grouped."""
+    groups = Counter()
+    for b in e.ballots:
+        items = tuple(sorted((p, v) for p, v in b.items() if v > 0))
+        if items:
+            groups[items] += 1
+    util = []  # per group: {project: exact utility}
+    counts = []
+    for items, cnt in groups.items():
+        util.append({p: (_Q(1) if sat == "cardinality" else _Q(Fraction(v))) for p, v in items})
+        counts.append(cnt)
+    budgets = [_Q(per_voter)] * len(util)
+    cost = {p: _exact(c, "cost") for p, c in e.projects.items()}
+    sup = {p: [] for p in e.projects}
+    for g, u in enumerate(util):
+        for p in u:
+            sup[p].append(g)
+    total_sat = {p: sum((counts[g] * util[g][p] for g in sup[p]), _Q(0)) for p in e.projects}
+    remaining = {p for p in e.projects if sup[p]}
+    afford = {p: _Q(0) for p in remaining}  # lower bounds (prices only rise within a run)
+    chosen = []
+    while remaining:
+        best = None
+        best_p = None
+        for p in sorted(remaining, key=lambda p: (afford[p], p)):
+            if sum((counts[g] * budgets[g] for g in sup[p]), _Q(0)) < cost[p]:
+                remaining.discard(p)
+                continue
+            if best is not None and afford[p] > best:
+                break
+            order = sorted(sup[p], key=lambda g: budgets[g] / util[g][p])
+            paid = _Q(0)
+            denom = total_sat[p]
+            for g in order:
+                rho = (cost[p] - paid) / denom
+                if rho * util[g][p] <= budgets[g]:
+                    afford[p] = rho
+                    if best is None or rho < best or (rho == best and p < best_p):
+                        best, best_p = rho, p
+                    break
+                paid += counts[g] * budgets[g]
+                denom -= counts[g] * util[g][p]
+        if best_p is None:
+            break
+        for g in sup[best_p]:
+            budgets[g] -= min(budgets[g], best * util[g][best_p])
+        chosen.append(best_p)
+        remaining.discard(best_p)
     return chosen
 
 
@@ -790,21 +913,260 @@ class _Batch:
         return ok, qlo, qhi
 
 
+# --------------------------------------------------------------------------- Add1: the next budget where MES can change
+
+
+class _TrackedRun(_Run):
+    """An exact MES run at per-voter budget ``t`` that also bounds how far ``t`` can grow
+    before the outcome can change.
+
+    For per-voter budgets ``s = t + d`` with the same winners and, in every round, the
+    same split of the winner's supporters into those who pay all they have ("poor") and
+    those who pay the equal share, every budget is an affine function of ``d``: a voter
+    class's budget is ``b + beta * d`` (``beta`` = 1 at the start; the winner's payment
+    is ``q + sigma * d`` with ``sigma = -(sum of the poor classes' beta) / (number of rich
+    supporters) <= 0``; a rich class's slope becomes ``beta - sigma``, a poor class
+    drops to 0). The outcome at ``t + d`` is the same as at ``t`` as long as
+
+    * no poor class of a round's winner gets more than the payment
+      (``b + beta d <= q + sigma d``; rich classes stay rich since ``beta >= 0 >= sigma``);
+    * in every round, no other unselected project p becomes cheaper per unit of cost
+      than the winner w (equal only if p's id is larger): with
+      ``x(d) = rho_w(d) * cost_p``, p is strictly dearer iff
+      ``H_p(d) = sum_i min(b_i(d), x(d)) - cost_p < 0``. ``H_p`` is concave and
+      piecewise linear in ``d``, so Newton steps from ``d = 0`` approach its first root
+      from below, exactly, one breakpoint at a time. An exact tie at ``d = 0``
+      (``H_p(0) = 0``; then p's id is larger) persists or turns in w's favour iff the
+      right derivative of ``H_p`` at 0 is <= 0 (concavity), checked exactly;
+    * after the last round every unselected project stays unaffordable.
+
+    ``self.bound`` is a lower bound on the first ``d`` where one of these can fail
+    (floats with error margins far above the rounding errors; any doubt gives 0), so
+    every per-voter budget in ``[t, t + bound)`` has the outcome of this run. Once the
+    bound is <= 1 the analysis stops (Add1 moves by whole units), so ``bound`` is then
+    only known to be <= 1.
+    """
+
+    def __init__(self, P: _Prep, t):
+        super().__init__(P, t)
+        self.sl = np.zeros(len(self.vf))  # float slope per class
+        self.sl[1] = 1.0
+        self.sg = np.ones(P.n_groups)  # float slope per group
+        self.sval = [_Q(0), _Q(1)]  # exact slope per class, None until needed
+        self.spaid = [None, None]
+        self.unsel = set(P.mes_projects)
+        self.bound = math.inf
+        self._sigma = None
+        self.tf = float(t)
+
+    def _exact_slope(self, c):
+        sval = self.sval
+        if sval[c] is not None:
+            return sval[c]
+        chain_ = []
+        while sval[c] is None:
+            chain_.append(c)
+            c = self.parent[c]
+        v = sval[c]
+        for c in reversed(chain_):
+            v = v - self.spaid[c]
+            sval[c] = v
+        return v
+
+    def run(self) -> list[int]:
+        selected = super().run()
+        if self.bound > 1:
+            self._bound_end()
+        return selected
+
+    # -- margins
+    def _err(self, n, scale):
+        """Bound on the float error of a sum over n voters of terms of size <= scale."""
+        return 1e-9 * n * (scale + self.tf + 1.0) + 4.0 * n * self.dabs
+
+    def _cap(self, d):
+        if d < self.bound:
+            self.bound = max(d, 0.0)
+
+    def _bound_round(self, w, q, items, npoor):
+        P = self.P
+        if self.bound <= 1:
+            # Add1 looks at whole units only: a bound <= 1 already means "run the next
+            # unit", so nothing more (not even slopes) is needed from this run
+            self._sigma = _Q(0)
+            return
+        poor = items[:npoor]
+        n_rich = P.support[w] - sum(cnt for _, cnt, _ in poor)
+        sigma = -sum((cnt * self._exact_slope(c) for _, cnt, c in poor), _Q(0)) / n_rich
+        self._sigma = sigma
+        if self.bound <= 0:
+            return
+        qf = float(q)
+        sf = float(sigma)
+        # 1. poor classes of the winner stay poor
+        for vf_c, cnt, c in poor:
+            den = self.sl[c] - sf
+            if den > 0:
+                num = qf - vf_c
+                self._cap(num / den * (1 - 1e-9) - self._err(1, qf) / den)
+        # 2. no other project gets cheaper per unit of cost than w
+        cw = P.cost_f[w]
+        reps = P.clone_reps
+        cand = [p for p in self.unsel if p != w and reps[p] != reps[w]]
+        if not cand:
+            return
+        x0 = qf / cw * P.cost_f
+        sx = sf / cw * P.cost_f
+        eg = P.ent_g
+        ep = P.ent_p
+        bb = self.bf[eg]
+        X = x0[ep]
+        h0 = np.bincount(ep, weights=P.ent_w * np.minimum(bb, X), minlength=P.m) - P.cost_f
+        slope = np.bincount(ep, weights=P.ent_w * np.where(bb < X, self.sg[eg], sx[ep]), minlength=P.m)
+        for p in cand:
+            err = self._err(P.support[p], x0[p])
+            if h0[p] < -err:
+                if slope[p] <= 0:
+                    continue  # concave and not increasing: never reaches 0
+                d1 = -h0[p] / slope[p]
+                if d1 - err / slope[p] >= self.bound:
+                    continue
+                self._newton(p, w, q, sigma, x0[p], sx[p], d1, slope[p])
+                continue
+            # a (near-)tie: decide exactly
+            items_p = self._classes_of(p)
+            xq = q * P.cost_q[p] / P.cost_q[w]
+            h = -P.cost_q[p]
+            for _, cnt, c in items_p:
+                v = self._exact_val(c)
+                h += cnt * (v if v < xq else xq)
+            if h < 0:
+                self._cap(0.0 if h0[p] >= -err else self.bound)  # pragma: no cover - float said near-tie
+                continue
+            if h > 0:  # pragma: no cover - impossible: w was the cheapest
+                self._cap(0.0)
+                continue
+            sxq = sigma * P.cost_q[p] / P.cost_q[w]
+            dh = _Q(0)
+            for _, cnt, c in items_p:
+                v = self._exact_val(c)
+                dh += cnt * (self._exact_slope(c) if v < xq else sxq)
+            if dh > 0:
+                self._cap(0.0)
+
+    def _newton(self, p, w, q, sigma, x0, sx, d, sl_prev):
+        """First root of H_p after 0 (see class docstring), from the tangent root ``d``."""
+        P = self.P
+        S = P.sup[p]
+        ws = P.supw[p]
+        b = self.bf[S]
+        beta = self.sg[S]
+        cost = P.cost_f[p]
+        err = self._err(P.support[p], x0)
+        for _ in range(2 * len(S) + 10):
+            if d >= self.bound:
+                return
+            bd = b + beta * d
+            xd = x0 + sx * d
+            h = ws.dot(np.minimum(bd, xd)) - cost
+            sl = ws.dot(np.where(bd < xd, beta, sx))
+            if h >= -err:
+                if sl <= 0 and sigma == 0 and not self._plateau_beats(p, w, q):
+                    return  # H levels off at 0 (an exact tie that w wins) or below
+                self._cap(d * (1 - 1e-9) - 2 * err / sl_prev - 1e-6)
+                return
+            if sl <= 0:
+                return  # concave, no longer increasing, below 0: never reaches 0
+            d = d - h / sl
+            sl_prev = sl
+        self._cap(0.0)  # pragma: no cover - Newton ends in <= #breakpoints steps
+
+    def _plateau_beats(self, p, w, q) -> bool:
+        """With w's price constant, H_p levels off where every supporter of p with money
+        left pays p's equal share: there p's price is cost_p / (those supporters). Does
+        p then beat w (exactly cheaper, or tied with a smaller id)?"""
+        P = self.P
+        alive = int(P.supw[p][self.cls[P.sup[p]] != 0].sum())
+        # rho_p = 1 / alive versus rho_w = q / cost_w
+        lhs = alive * q
+        rhs = P.cost_q[w]
+        return lhs > rhs or (lhs == rhs and p < w)
+
+    def _bound_end(self):
+        P = self.P
+        for p in self.unsel:
+            S = P.sup[p]
+            ws = P.supw[p]
+            total = ws.dot(self.bf[S])
+            sl = ws.dot(self.sg[S])
+            if sl > 0:
+                err = self._err(P.support[p], self.tf)
+                self._cap((P.cost_f[p] - total) / sl * (1 - 1e-9) - err / sl)
+
+    def _pay(self, j, q, items, npoor):
+        self._bound_round(j, q, items, npoor)
+        sigma = self._sigma
+        sf = float(sigma)
+        rich = [c for _, _, c in items[npoor:]]
+        nv = len(self.val)
+        super()._pay(j, q, items, npoor)
+        need = len(self.val)
+        if len(self.sl) < len(self.vf):
+            grown = np.zeros(len(self.vf))
+            grown[:nv] = self.sl[:nv]
+            self.sl = grown
+        if rich:
+            rich_a = np.array(rich, dtype=np.intp)
+            self.sl[nv:need] = self.sl[rich_a] - sf
+            self.sval.extend([None] * len(rich))
+            self.spaid.extend([sigma] * len(rich))
+        S = self.P.sup[j]
+        self.sg[S] = self.sl[self.cls[S]]
+        self.unsel.discard(j)
+
+
 def _batch_outcomes(P: _Prep, ts) -> list[list[int]]:
     """Exact MES outcomes for several per-voter budgets (verified floats, exact fallback)."""
     res = _Batch(P, ts).run()
     return [r if r is not None else _Run(P, t).run() for r, t in zip(res, ts)]
 
 
-def mes(e: Election) -> list[str]:
-    """Method of Equal Shares with cost satisfaction, no completion (pabutools-identical)."""
-    P = _Prep(e)
-    if P.n_voters == 0:
+def mes(e: Election, sat: str | None = None) -> list[str]:
+    """Method of Equal Shares, no completion (pabutools-identical); cost satisfaction
+    unless ``sat`` is ``cardinality`` or ``points``."""
+    _check_sat(e, sat)
+    if not e.ballots:
         return []
+    if sat in ("cardinality", "points"):
+        return _mes_generic(e, sat, _exact(e.budget, "budget") / len(e.ballots))
+    P = _Prep(e)
     return [P.names[j] for j in _Run(P, P.budget / P.n_voters).run()]
 
 
-def _add1_indices(P: _Prep, jump: bool = True) -> tuple[list[int], int]:
+def _add1_by_bounds(P: _Prep, out, verdict) -> tuple[list[int], int]:
+    """Add1 with one exact MES run per possible change (see :class:`_TrackedRun`)."""
+    b0 = P.budget / P.n_voters
+    k = 0
+    run = _TrackedRun(P, b0)
+    out = run.run()
+    runs = 1
+    while True:
+        d = run.bound
+        if not math.isfinite(d):  # pragma: no cover - some unselected project always gains money
+            d = 1.0
+        k += max(1, math.ceil(d))
+        run = _TrackedRun(P, b0 + k)
+        new = run.run()
+        runs += 1
+        v = verdict(new)
+        if v == "overspent":
+            return out, runs
+        if v == "exhaustive":
+            return new, runs
+        out = new
+
+
+def _add1_indices(P: _Prep, jump: bool | str = True) -> tuple[list[int], int]:
     """Add1 completion; returns (winners, number of MES runs computed).
 
     pabutools reruns MES at per-voter budgets t_k = budget/n + k, k = 0, 1, 2, ...
@@ -846,6 +1208,8 @@ def _add1_indices(P: _Prep, jump: bool = True) -> tuple[list[int], int]:
     if v == "overspent":  # impossible: at budget/n nobody can overspend
         return [], runs
     k = 0
+    if jump == "bound":
+        return _add1_by_bounds(P, out, verdict)
     if not jump:
         while True:
             k += 1
@@ -911,25 +1275,35 @@ def _add1_indices(P: _Prep, jump: bool = True) -> tuple[list[int], int]:
             probe_after *= 2
 
 
-def mes_add1(e: Election) -> list[str]:
-    """MES with Add1 completion (voter_budget_increment=1), pabutools-identical."""
+def mes_add1(e: Election, sat: str | None = None) -> list[str]:
+    """MES with Add1 completion (voter_budget_increment=1), pabutools-identical (cost satisfaction)."""
+    _check_sat(e, sat)
+    if sat not in (None, "cost"):
+        raise ValueError("mes-add1 is available with cost satisfaction only")
     P = _Prep(e)
     if P.n_voters == 0:
         return []
-    winners, _ = _add1_indices(P)
+    winners, _ = _add1_indices(P, jump="bound")
     return [P.names[j] for j in winners]
 
 
-RULES = {"greedy": greedy, "mes": mes, "mes-add1": mes_add1}
+RULES = {"greedy": greedy, "greedy-threshold": greedy_threshold, "mes": mes, "mes-add1": mes_add1}
 
 
-def count(e: Election, rule: str) -> list[str]:
-    """Winners of ``e`` under ``rule`` (one of :data:`RULES`), in selection order."""
+def count(e: Election, rule: str, sat: str | None = None, threshold=None) -> list[str]:
+    """Winners of ``e`` under ``rule`` (one of :data:`RULES`), in selection order.
+
+    ``sat``: satisfaction (see :func:`greedy`, :func:`mes`); ``threshold``: for
+    ``greedy-threshold`` only."""
     try:
         fn = RULES[rule]
     except KeyError:
         raise ValueError(f"unknown rule {rule!r}; expected one of {', '.join(RULES)}") from None
-    return fn(e)
+    if threshold is not None and rule != "greedy-threshold":
+        raise ValueError("a threshold applies to greedy-threshold only")
+    if rule == "greedy-threshold":
+        return fn(e, threshold=threshold, sat=sat)
+    return fn(e, sat=sat)
 
 
 # --------------------------------------------------------------------------- fairness

@@ -25,7 +25,7 @@ from fractions import Fraction
 
 from .counting import VOTE_TYPES, Election, ordinal_points
 
-__all__ = ["PbFile", "PabulibError", "parse_pb", "election_from_pb", "write_pb", "sha256_hex"]
+__all__ = ["PbFile", "PabulibError", "parse_pb", "election_from_pb", "rule_options", "write_pb", "sha256_hex"]
 
 SECTIONS = ("meta", "projects", "votes")
 
@@ -59,13 +59,106 @@ class PbFile:
     # line number of every project / vote row, for error messages of election_from_pb
     lines: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
     end_line: int = field(default=0, repr=False, compare=False)
+    # (line, message) of every META count that disagrees with the rows (meta_counts="warn")
+    warnings: list[tuple[int, str]] = field(default_factory=list, repr=False, compare=False)
 
 
-def parse_pb(text: str) -> PbFile:
-    """Parse the text of a .pb file (see module docstring)."""
+def _records(text: str):
+    """Split ``text`` into records: yields (first line, last line, fields, terminated).
+
+    Fields are ``;``-separated. A field that starts with ``"`` and whose closing quote
+    is followed by ``;`` or the line end is a quoted field as Python's csv module
+    writes it (``""`` is a quote, ``;`` and line ends may appear inside). A field whose
+    quote is *stray* -- ``"Odkupmy" i my ...``, text after the closing quote -- is taken
+    verbatim up to the next ``;`` (pabulib publishes such files; Python's lenient csv
+    reader, which pabutools uses, reads the same field without the quote characters).
+    ``terminated`` is False for a last record with no line end after it.
+    """
+    lines = text.split("\n")
+    n = len(lines)
+    if lines and lines[-1] == "":
+        lines.pop()
+        n -= 1
+        ended = True
+    else:
+        ended = False
+
+    def line_at(k):
+        s = lines[k]
+        return s[:-1] if s.endswith("\r") else s
+
+    i = 0
+    while i < n:
+        s = line_at(i)
+        start = i + 1
+        if '"' not in s:
+            yield start, start, s.split(";"), ended or i < n - 1
+            i += 1
+            continue
+        fields = []
+        pos = 0
+        while True:  # one field per iteration, starting at s[pos]
+            if s.startswith('"', pos):
+                buf = []
+                j = pos + 1
+                k_line = i
+                cur = s
+                field = None
+                while True:
+                    k = cur.find('"', j)
+                    if k < 0:  # the quoted field goes on on the next line
+                        if k_line + 1 >= n:
+                            raise PabulibError(start, "bad CSV quoting (a quote opened here is never closed)")
+                        buf.append(cur[j:])
+                        buf.append("\n")
+                        k_line += 1
+                        cur = line_at(k_line)
+                        j = 0
+                        continue
+                    if cur.startswith('"', k + 1):  # doubled quote
+                        buf.append(cur[j:k + 1])
+                        j = k + 2
+                        continue
+                    buf.append(cur[j:k])
+                    if k + 1 == len(cur) or cur[k + 1] == ";":
+                        field = "".join(buf)
+                        i, s, pos = k_line, cur, k + 1
+                    elif k_line == i:  # stray quote: the field verbatim, up to the next ';'
+                        end = s.find(";", pos)
+                        end = len(s) if end < 0 else end
+                        field, pos = s[pos:end], end
+                    else:
+                        raise PabulibError(start, "bad CSV quoting (text after the closing quote of a "
+                                                  "field that spans lines)")
+                    break
+                fields.append(field)
+            else:
+                end = s.find(";", pos)
+                end = len(s) if end < 0 else end
+                fields.append(s[pos:end])
+                pos = end
+            if pos >= len(s):
+                break
+            pos += 1  # skip ';'
+            if pos == len(s):
+                fields.append("")
+                break
+        yield start, i + 1, fields, ended or i < n - 1
+        i += 1
+
+
+def parse_pb(text: str, meta_counts: str = "refuse") -> PbFile:
+    """Parse the text of a .pb file (see module docstring).
+
+    ``num_projects`` / ``num_votes`` in META, when present, must equal the number of
+    rows (a truncated file is refused, naming the META line); with
+    ``meta_counts="warn"`` a disagreement is recorded in ``PbFile.warnings`` instead.
+    A last row with no line end after it is refused (the file was cut mid-row).
+    """
+    if meta_counts not in ("refuse", "warn"):
+        raise ValueError("meta_counts must be 'refuse' or 'warn'")
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True)
     meta: dict[str, str] = {}
     projects: dict[str, dict[str, str]] = {}
     votes: dict[str, dict[str, str]] = {}
@@ -74,18 +167,13 @@ def parse_pb(text: str) -> PbFile:
     header: list[str] | None = None
     seen: list[str] = []
     end = 0
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise PabulibError(start, f"bad CSV quoting ({exc})") from None
-        end = reader.line_num
+    for start, end, row, terminated in _records(text):
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
+        if not terminated:
+            raise PabulibError(start, "the file ends in the middle of this row (no line end after it): "
+                                      "the file looks truncated")
         name = cells[0].lower()
         if name in SECTIONS and not any(cells[1:]):
             expected = SECTIONS[len(seen)] if len(seen) < 3 else None
@@ -149,18 +237,46 @@ def parse_pb(text: str) -> PbFile:
         raise PabulibError(end + 1, f"missing {missing} section")
     if header is None:
         raise PabulibError(end + 1, "VOTES section has no header")
-    return PbFile(meta=meta, projects=projects, votes=votes, lines=lines, end_line=end)
+    warnings = []
+    for key, rows, what in (("num_projects", projects, "PROJECTS"), ("num_votes", votes, "VOTES")):
+        if key not in meta:
+            continue
+        line = lines[("meta", key)]
+        declared = meta[key].strip()
+        if not declared.isdigit():
+            raise PabulibError(line, f"META {key} is not a whole number: '{meta[key]}'")
+        if int(declared) != len(rows):
+            msg = (f"META {key} is {int(declared)} but the {what} section has {len(rows)} rows"
+                   + (" (the file looks truncated)" if int(declared) > len(rows) else ""))
+            if meta_counts == "refuse":
+                raise PabulibError(line, msg)
+            warnings.append((line, msg))
+    return PbFile(meta=meta, projects=projects, votes=votes, lines=lines, end_line=end, warnings=warnings)
 
 
 _NUMBER = re.compile(r"^[+]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
+MAX_NUMBER = 10**15  # money and points above this are refused (no real budget comes near it)
+
+
 def _number(text: str, what: str, line: int):
-    """Exact value of a decimal number (comma or point as decimal separator)."""
+    """Exact value of a decimal number (comma or point as decimal separator).
+
+    Refuses what is not a finite, non-negative decimal number, numbers above
+    :data:`MAX_NUMBER` (``1e400`` would overflow every float computation) and
+    numbers with more than 15 decimal places, naming the line."""
     t = text.strip()
     if not _NUMBER.match(t):
         raise PabulibError(line, f"{what} is not a non-negative number: '{text}'")
-    value = Fraction(Decimal(t.replace(",", ".")))
+    d = Decimal(t.replace(",", "."))
+    if not d.is_finite():  # pragma: no cover - the pattern admits digits only
+        raise PabulibError(line, f"{what} is not a finite number: '{text}'")
+    if d and (d.adjusted() > 15 or d > MAX_NUMBER):
+        raise PabulibError(line, f"{what} is too large: '{text}' (at most 10^15)")
+    if d and d.normalize().as_tuple().exponent < -15:
+        raise PabulibError(line, f"{what} has more than 15 decimal places: '{text}'")
+    value = Fraction(d)
     return int(value) if value.denominator == 1 else value
 
 
@@ -211,6 +327,27 @@ def election_from_pb(pb: PbFile) -> Election:
         return Election(budget=budget, projects=projects, ballots=ballots, vote_type=vote_type)
     except ValueError as exc:  # pragma: no cover - everything is checked above
         raise PabulibError(pb.end_line, str(exc)) from None
+
+
+def rule_options(pb: PbFile, rule: str, sat: str | None = None, threshold: str | None = None) -> dict:
+    """Keyword arguments of :func:`~budget.core.counting.count` for ``rule`` on this file.
+
+    ``greedy-threshold`` takes ``threshold`` if given, else META
+    ``min_project_score_threshold`` (Katowice, Łódź files); neither is an error."""
+    options: dict = {"sat": sat}
+    if rule == "greedy-threshold":
+        if threshold is not None:
+            options["threshold"] = _number(str(threshold), "threshold", 0)
+        elif "min_project_score_threshold" in pb.meta:
+            options["threshold"] = _number(pb.meta["min_project_score_threshold"], "min_project_score_threshold",
+                                           pb.lines[("meta", "min_project_score_threshold")])
+        else:
+            raise PabulibError(pb.lines.get(("section", "meta"), 1),
+                               "greedy-threshold needs a threshold: META has no min_project_score_threshold "
+                               "(give --threshold)")
+    elif threshold is not None:
+        raise PabulibError(0, "--threshold applies to greedy-threshold only")
+    return options
 
 
 # --------------------------------------------------------------------------- writing

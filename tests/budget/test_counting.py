@@ -125,10 +125,10 @@ def test_exact_arithmetic_with_float_and_fraction_money():
 def test_gmpy2_and_fraction_backends_agree():
     rng = random.Random(7)
     elections = [random_election(rng) for _ in range(40)]
-    with_mpq = [[count(e, r) for r in C.RULES] for e in elections]
+    with_mpq = [[count(e, r) for r in ("greedy", "mes", "mes-add1")] for e in elections]
     C._use_fraction(True)
     try:
-        with_fraction = [[count(e, r) for r in C.RULES] for e in elections]
+        with_fraction = [[count(e, r) for r in ("greedy", "mes", "mes-add1")] for e in elections]
     finally:
         C._use_fraction(False)
     assert with_mpq == with_fraction
@@ -297,3 +297,108 @@ def test_certificate_refuses_a_changed_outcome():
     assert not far.certified  # at 10 more per voter much more is affordable
     near = C._Run(P, P.budget / P.n_voters + 1, base=list(zip(out, base.rhos)))
     assert near.run() == out and near.certified
+
+
+# --------------------------------------------------------------------------- other satisfactions, greedy-threshold
+
+
+def pabu_sat(e: Election, rule: str, sat: str) -> list[str]:
+    from gmpy2 import mpq
+    from pabutools.election import (
+        Additive_Cardinal_Sat,
+        CardinalBallot,
+        CardinalProfile,
+        Cardinality_Sat,
+    )
+
+    projs = {pid: Project(pid, mpq(cost)) for pid, cost in e.projects.items()}
+    instance = Instance(projs.values(), budget_limit=mpq(e.budget))
+    if sat == "points":
+        profile = CardinalProfile([CardinalBallot({projs[p]: mpq(v) for p, v in b.items() if v > 0})
+                                   for b in e.ballots])
+        sat_class = Additive_Cardinal_Sat
+    else:
+        profile = ApprovalProfile([ApprovalBallot(projs[p] for p in b if b[p] > 0) for b in e.ballots])
+        sat_class = Cardinality_Sat if sat == "cardinality" else Cost_Sat
+    if rule == "greedy":
+        out = greedy_utilitarian_welfare(instance, profile, sat_class=sat_class)
+    else:
+        out = method_of_equal_shares(instance, profile, sat_class=sat_class)
+    return [p.name for p in out]
+
+
+@st.composite
+def cumulative_elections(draw):
+    e = draw(elections())
+    ballots = [{p: draw(st.integers(1, 5)) for p in b} for b in e.ballots]
+    return Election(e.budget, e.projects, ballots, vote_type="cumulative")
+
+
+@SETTINGS
+@given(elections(), st.sampled_from(["cost", "cardinality"]), st.sampled_from(["greedy", "mes"]))
+def test_other_satisfactions_equal_pabutools(e, sat, rule):
+    assert count(e, rule, sat=sat) == pabu_sat(e, rule, sat)
+
+
+@SETTINGS
+@given(cumulative_elections(), st.sampled_from(["greedy", "mes"]))
+def test_points_satisfaction_equals_pabutools(e, rule):
+    assert count(e, rule, sat="points") == pabu_sat(e, rule, "points")
+
+
+@given(cumulative_elections(), st.integers(0, 30))
+@SETTINGS
+def test_greedy_threshold_is_greedy_among_projects_reaching_it(e, threshold):
+    out = count(e, "greedy-threshold", threshold=threshold)
+    support = tally(e)
+    kept = {p: c for p, c in e.projects.items() if support[p] >= threshold}
+    sub = Election(e.budget, kept, [{p: v for p, v in b.items() if p in kept} for b in e.ballots], "cumulative")
+    assert out == greedy(sub)
+    assert all(support[p] >= threshold for p in out)
+
+
+def test_sat_errors():
+    e = toy()
+    with pytest.raises(ValueError, match="points needs cumulative or scoring"):
+        count(e, "greedy", sat="points")
+    with pytest.raises(ValueError, match="cost satisfaction only"):
+        count(e, "mes-add1", sat="cardinality")
+    with pytest.raises(ValueError, match="needs a threshold"):
+        count(e, "greedy-threshold")
+
+
+# --------------------------------------------------------------------------- Add1 by exact change bounds
+
+
+@st.composite
+def add1_elections(draw):
+    """Small elections with money scaled up to 10^9 per unit and near-ties (costs differing by 1)."""
+    e = draw(elections())
+    scale = draw(st.sampled_from([1, 3, 100, 10**4, 10**6, 10**9]))
+    nudge = {p: draw(st.sampled_from([0, 0, 1, -1])) for p in e.projects}
+    projects = {p: max(1, int(c * scale) + nudge[p]) if c * scale >= 1 else c * scale for p, c in e.projects.items()}
+    return Election(e.budget * scale, projects, e.ballots), scale
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(add1_elections())
+def test_add1_by_bounds_equals_stepping(case):
+    e, scale = case
+    P = C._Prep(e)
+    if P.n_voters == 0:
+        return
+    fast, runs = C._add1_indices(P, jump="bound")
+    if scale <= 100:  # one exact MES run per unit, as pabutools does
+        assert fast == C._add1_indices(P, jump=False)[0]
+    else:  # stepping is out of reach: the certified-skipping engine (itself checked against stepping)
+        assert fast == C._add1_indices(P, jump=True)[0]
+
+
+@pytest.mark.parametrize("seed,scale", [(4, 1), (5, 10), (6, 100)])
+def test_add1_by_bounds_equals_stepping_on_districts(seed, scale):
+    e = district_election(random.Random(seed), 200, scale)
+    P = C._Prep(e)
+    fast, runs = C._add1_indices(P, jump="bound")
+    slow, steps = C._add1_indices(P, jump=False)
+    assert fast == slow
+    assert runs <= steps and (scale < 100 or runs < steps / 10)  # one run per change, not per unit

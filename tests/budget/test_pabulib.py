@@ -91,7 +91,13 @@ GOOD = read("ordinal.pb")
         (GOOD.replace("z;20", "z;twenty"), 16, "not a non-negative number"),
         (GOOD.replace("z;20", "z;0"), 16, "must be > 0"),
         (GOOD.replace("z;20", "z;20;extra"), 16, "3 fields but the header has 2"),
-        (GOOD.replace("4;z,x", '4;"z,x"oops'), 22, "quoting"),
+        (GOOD.replace("4;z,x", '4;"z,x'), 22, "quoting"),
+        (GOOD.replace("budget;60", "budget;1e400"), 9, "too large"),
+        (GOOD.replace("z;20", "z;2e15"), 16, "too large"),
+        (GOOD.replace("num_votes;4", "num_votes;5"), 8, "num_votes is 5 but the VOTES section has 4 rows"),
+        (GOOD.replace("num_projects;3", "num_projects;2"), 7, "num_projects is 2 but the PROJECTS section has 3"),
+        (GOOD.replace("num_votes;4", "num_votes;four"), 8, "not a whole number"),
+        (GOOD[:-4], 22, "ends in the middle of this row"),
         (GOOD.replace("2;z,y", "2;z,z"), 20, "lists a project twice"),
         (GOOD.replace("budget;60", "budget;lots"), 9, "budget"),
         (GOOD.replace("vote_type;ordinal", "vote_type;quadratic"), 10, "unsupported vote_type"),
@@ -213,3 +219,64 @@ def test_count_pabulib_command(tmp_path):
         call_command("count_pabulib", str(bad), "--rule", "greedy")
     with pytest.raises(CommandError, match=r"missing\.pb: "):
         call_command("count_pabulib", str(tmp_path / "missing.pb"), "--rule", "greedy")
+
+
+# --------------------------------------------------------------------------- real pabulib files (see data/SOURCES.md)
+
+REAL = ["Poland_Czestochowa_2020_Grabowka.pb", "Netherlands_Assen_2024.pb", "Switzerland_Zurich_S5.pb"]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_files_read_like_pabutools(name):
+    from pabutools.election.pabulib import parse_pabulib_from_string
+
+    text = read(name)
+    pb = parse_pb(text)
+    e = election_from_pb(pb)
+    instance, profile = parse_pabulib_from_string(text)
+    assert e.budget == instance.budget_limit
+    assert {p.name: p.cost for p in instance} == e.projects
+    assert len(profile) == len(e.ballots) == int(pb.meta["num_votes"])
+    theirs = [sorted(p.name for p in b) for b in profile]
+    assert theirs == [sorted(b) for b in e.ballots]
+    if e.vote_type == "cumulative":
+        assert [{p.name: b[p] for p in b} for b in profile] == e.ballots
+
+
+def test_stray_quote_inside_an_unquoted_field_is_kept_verbatim():
+    pb = parse_pb(read("Poland_Czestochowa_2020_Grabowka.pb"))
+    assert pb.projects["47"]["name"].startswith('"Odkupmy" i my - zakup')
+    assert pb.projects["47"]["cost"] == "12000"
+    assert pb.lines[("project", "47")] == 29
+    # quoting as Python's csv writes it still works on the same line
+    text = read("ordinal.pb").replace("x;30", 'x;30\n"w;""1""";5', 1).replace("num_projects;3", "num_projects;4")
+    assert parse_pb(text).projects['w;"1"']["cost"] == "5"
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_truncated_real_files_are_refused(name):
+    text = read(name)
+    lines = text.splitlines(keepends=True)
+    votes_at = next(i for i, ln in enumerate(lines) if ln.strip() == "VOTES")
+    cut = (votes_at + len(lines)) // 2
+    with pytest.raises(PabulibError, match=r"num_votes is \d+ but the VOTES section has \d+ rows \(the file looks truncated\)"):
+        parse_pb("".join(lines[:cut]))  # cut at a line end
+    with pytest.raises(PabulibError, match=f"^line {cut + 1}: the file ends in the middle of this row"):
+        parse_pb("".join(lines[:cut]) + lines[cut][:3])  # cut inside a row
+    pb = parse_pb("".join(lines[:cut]), meta_counts="warn")
+    assert pb.warnings and "num_votes" in pb.warnings[0][1]
+
+
+def test_real_files_count_like_pabutools():
+    from pabutools.election import Cost_Sat
+    from pabutools.election.pabulib import parse_pabulib_from_string
+    from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+
+    text = read("Netherlands_Assen_2024.pb")
+    e = election_from_pb(parse_pb(text))
+    instance, profile = parse_pabulib_from_string(text)
+    assert count(e, "greedy") == [p.name for p in greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)]
+    assert count(e, "mes") == [p.name for p in method_of_equal_shares(instance, profile, sat_class=Cost_Sat)]
+    assert count(e, "mes-add1") == [
+        p.name for p in method_of_equal_shares(instance, profile, sat_class=Cost_Sat, voter_budget_increment=1)
+    ]

@@ -1,37 +1,35 @@
-"""count_pabulib FILE --rule greedy|mes|mes-add1: recount any pabulib .pb file.
+"""count_pabulib FILE --rule greedy|greedy-threshold|mes|mes-add1 [--sat …]: recount any pabulib .pb file.
 
-Prints the selected project ids, one per line, in the order the rule selected them
-(the order pabutools returns: for greedy by decreasing support, for MES the order
-of the rounds). A thin wrapper over budget.core: parse_pb -> election_from_pb -> count.
+`manage.py count_pabulib` does not come here: manage.py hands it to budget.core.cli
+before Django starts (counting needs no web stack). This command serves
+call_command() and `manage.py help`; both run the same budget.core.cli.run().
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from budget.core.counting import RULES, count
-from budget.core.pabulib import PabulibError, election_from_pb, parse_pb
+from budget.core.cli import RULE_NAMES, SAT_NAMES, CountError, run
 
 
 class Command(BaseCommand):
     help = (
-        "Recount a pabulib .pb file with greedy, mes or mes-add1 (pabutools-identical, cost satisfaction, "
-        "ties to the smallest project id) and print the selected project ids in selection order."
+        "Recount a pabulib .pb file with greedy, greedy-threshold, mes or mes-add1 (pabutools-identical, ties to "
+        "the smallest project id) and print the selected project ids in selection order."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path of the .pb file (UTF-8)")
-        parser.add_argument("--rule", required=True, choices=list(RULES), help="counting rule")
+        parser.add_argument("--rule", required=True, choices=RULE_NAMES, help="counting rule")
+        parser.add_argument("--sat", choices=SAT_NAMES, default=None, help="satisfaction (see aimaq-count --help)")
+        parser.add_argument("--threshold", default=None, help="greedy-threshold: minimum total support")
+        parser.add_argument("--meta-counts", choices=("refuse", "warn"), default="refuse",
+                            help="META num_votes/num_projects disagreeing with the rows: refuse or warn")
 
-    def handle(self, *args, file, rule, **options):
+    def handle(self, *args, file, rule, sat, threshold, meta_counts, **options):
         try:
-            with open(file, encoding="utf-8", newline="") as fh:
-                text = fh.read()
-        except OSError as exc:
-            raise CommandError(f"{file}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{file}: not UTF-8 text (byte {exc.start})") from None
-        try:
-            election = election_from_pb(parse_pb(text))
-        except PabulibError as exc:
-            raise CommandError(f"{file}:{exc.line}: {exc.reason}") from None
-        for pid in count(election, rule):
+            winners, warnings = run(file, rule, sat, threshold, meta_counts)
+        except CountError as exc:
+            raise CommandError(str(exc)) from None
+        for w in warnings:
+            self.stderr.write(w)
+        for pid in winners:
             self.stdout.write(pid)
