@@ -696,8 +696,8 @@ def _validate(parsed: list[_Parsed], codes: CodeTable, duplicates: str) -> list[
                                      f"region {region_code[i]}" if region_code[i] else "national",
                                      dims[i] or "totals") if x)
         j = first_of[i]
-        same = "same value" if value[j] == value[i] else f"{vtxt[j]} there, {vtxt[i]} here"
-        return f"duplicate key ({what}) first seen on line {line[j]} ({same})"
+        same = "same value" if value[j] == value[i] else "different values"
+        return f"duplicate key ({what}) first seen on line {line[j]} (line {line[j]}: {vtxt[j]}, line {line[i]}: {vtxt[i]}; {same})"
 
     if duplicates == "error":
         problems.append((is_dup, dup_reason))

@@ -107,6 +107,12 @@ _MESSAGES = [
     (r"non-numeric value (?P<x>.+)", gettext_noop("non-numeric value %(x)s")),
     (r"non-finite value (?P<x>.+)", gettext_noop("non-numeric value %(x)s")),
     (r"unknown region code (?P<x>.+) in (?P<c>REF_AREA|GeoCode)", gettext_noop("unknown region code %(x)s in %(c)s")),
+    (r"duplicate key \((?P<x>.*)\) first seen on line (?P<n>\d+) \(line \d+: (?P<a>[^,]*), line (?P<m>\d+): "
+     r"(?P<b>[^;]*); [a-z ]+\); this row dropped",
+     gettext_noop("duplicate key (%(x)s): line %(n)s has %(a)s, line %(m)s has %(b)s; the first row is kept, this one left out")),
+    (r"duplicate key \((?P<x>.*)\) first seen on line (?P<n>\d+) \(line \d+: (?P<a>[^,]*), line (?P<m>\d+): "
+     r"(?P<b>[^;]*); [a-z ]+\)",
+     gettext_noop("duplicate key (%(x)s): line %(n)s has %(a)s, line %(m)s has %(b)s")),
     (r"duplicate key \((?P<x>.*)\) first seen on line (?P<n>\d+).*row dropped",
      gettext_noop("duplicate key (%(x)s), first seen on line %(n)s; this row was left out")),
     (r"duplicate key \((?P<x>.*)\) first seen on line (?P<n>\d+).*",
@@ -621,7 +627,7 @@ def import_repository(root, *, user=None, source: str = "", run: ImportRun | Non
     """Import a whole Open SDG data repository; returns the finished :class:`ImportRun`.
 
     ``only``: indicator ids to import (default: every ``data/indicator_*.csv``). ``duplicates``: the reader's
-    policy for repeated keys (default: :func:`national_duplicates`). The run's ``warnings`` attribute lists the
+    policy for repeated keys: ``"first"`` (default, what the Open SDG platform shows) or ``"error"`` (strict). The run's ``warnings`` attribute lists the
     rows the reader repaired or skipped.
     """
     with _gc_paused():
@@ -733,18 +739,15 @@ def _finish(run: ImportRun, *, errors: list[str], failed: int) -> None:
                    status=ImportRun.Status.FAILED if failed or errors else ImportRun.Status.DONE)
 
 
-def national_duplicates(root) -> str:
-    """The reader's policy for a repeated key: refuse the file — except for the bundled national set.
+def national_duplicates(root=None) -> str:
+    """The reader's default policy for a repeated key: keep the first row, as the Open SDG platform does.
 
     The national platform's own files repeat 171 keys in 18 files (e.g. 17-3-1-3 gives Atyrau 2018 twice); the
-    platform shows the first row, so the national set is imported the same way and every dropped row is
-    reported as a warning. Anything else (uploads, other repositories) must not repeat a key.
+    platform shows the first row, so every repository is imported the same way by default and every dropped row
+    is reported as a warning with both lines and values. ``duplicates="error"`` (``--strict``, the web form's
+    "strict" option) refuses such files instead. ``root`` is accepted for compatibility and ignored.
     """
-    try:
-        national = Path(root).resolve() == NATIONAL_REPOSITORY.resolve()
-    except OSError:
-        national = False
-    return "first" if national else "error"
+    return "first"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -160,16 +160,16 @@ def test_changed_data_updates_the_value_and_keeps_the_old_one_in_history(nationa
 def test_bad_files_are_reported_by_line_and_nothing_is_imported_from_them(national, tmp_path):
     root = tmp_path / "bad"
     write_csv(root, "1-2-91", "Year,UNIT_MEASURE,REF_AREA,Value\n2020,PT,,5.1\n2021,PT,,5.2\n")  # good
-    write_csv(root, "1-2-92", "Year,UNIT_MEASURE,COLOUR,Value\n2020,PT,red,5.1\n")  # unknown column
+    write_csv(root, "1-2-92", "Year,UNIT_MEASURE,Amount\n2020,PT,5.1\n")  # no Value column
     write_csv(root, "1-2-93", "Year,UNIT_MEASURE,REF_AREA,Value\n2020,PT,,5.1\n2021,PT,,five\n2022,PT,,5.3\n")  # non-numeric
     write_csv(root, "1-2-94", "Year,UNIT_MEASURE,SEX,Value\n2020,PT,F,5.1\n2020,PT,M,4.0\n2020,PT,F,5.9\n")  # duplicate key
     write_csv(root, "1-2-95", "Year,UNIT_MEASURE,REF_AREA,Value\n2020,PT,KZABY,5.1\n2020,PT,KZXXX,4.0\n")  # unknown code
     before = IndicatorValue.objects.count()
-    run = imports.import_repository(root)
+    run = imports.import_repository(root, duplicates="error")
     assert run.status == ImportRun.Status.FAILED
     assert (run.files_total, run.files_failed) == (5, 4)
     errors = "\n".join(run.errors)
-    assert "data/indicator_1-2-92.csv:1: unknown column 'COLOUR'" in errors
+    assert "data/indicator_1-2-92.csv:1: missing column 'Value'" in errors
     assert "data/indicator_1-2-93.csv:3: non-numeric value 'five'" in errors
     assert "data/indicator_1-2-94.csv:4: duplicate key" in errors and "line 2" in errors
     assert "data/indicator_1-2-95.csv:3: unknown region code 'KZXXX'" in errors
@@ -197,6 +197,25 @@ def test_command_on_the_national_set_succeeds(national):
     out = io.StringIO()
     call_command("import_opensdg", str(NATIONAL), stdout=out, stderr=io.StringIO())
     assert "273 files, 273 imported, 0 failed" in out.getvalue() and "0 created, 0 updated" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_plain_command_imports_a_copy_of_the_national_repository_with_warnings(national, tmp_path):
+    """A clone of the national repository anywhere (not the bundled path) imports like the platform reads it: the
+    first of repeated rows kept, each dropped row a warning naming both lines and values; --strict refuses."""
+    root = tmp_path / "sdg-data-kazstat"
+    shutil.copytree(NATIONAL / "data", root / "data")
+    out = io.StringIO()
+    call_command("import_opensdg", str(root), "--only", "2-a-1", "17-3-1-3", "--show-warnings", stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    assert "2 files, 2 imported, 0 failed" in text
+    assert ("warning: data/indicator_2-a-1.csv:13: duplicate key (year 2022, unit PT, national, totals) first seen on "
+            "line 12 (line 12: 0.6, line 13: 0.5; different values); this row dropped") in text
+    assert value_of("2-a-1", 2022, unit="PT").value == 0.6
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_opensdg", str(root), "--only", "2-a-1", "--strict", stdout=io.StringIO(), stderr=err)
+    assert "data/indicator_2-a-1.csv:13: duplicate key" in err.getvalue()
 
 
 @pytest.mark.django_db
@@ -261,9 +280,9 @@ def test_web_import_of_a_zip_lists_every_bad_row_in_the_users_language(national,
 
 
 @pytest.mark.django_db
-def test_web_import_of_repeated_keys_refuses_the_file_unless_told_to_keep_the_first(stats_client):
-    """A zip that repeats a key, as the national platform's own files do: refused by default; with "keep the first"
-    the first row is stored and the dropped one is listed as a warning."""
+def test_web_import_of_repeated_keys_keeps_the_first_row_unless_strict(stats_client):
+    """A zip that repeats a key, as the national platform's own files do: by default the first row is stored and
+    the dropped one is listed as a warning with both lines and values; "strict" refuses the file."""
     def upload():
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
@@ -272,16 +291,19 @@ def test_web_import_of_repeated_keys_refuses_the_file_unless_told_to_keep_the_fi
         buf.name = "repeated.zip"
         return buf
 
-    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload()})
+    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload(), "strict": "on"})
     html = stats_client.get(response["Location"]).content.decode()
     assert "data/indicator_1-2-96.csv:4:" in html and not Indicator.objects.filter(code="1-2-96").exists()
 
-    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload(), "keep_first": "on"})
+    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload()})
     run = ImportRun.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
-    assert run.errors == [] and run.rows_created == 2
-    assert [w for w in run.warnings if w.startswith("data/indicator_1-2-96.csv:4:")]
+    assert run.errors == [] and run.rows_created == 2 and run.status == ImportRun.Status.DONE
+    assert run.warnings == ["data/indicator_1-2-96.csv:4: duplicate key (year 2020, national, totals) first seen on "
+                            "line 2 (line 2: 1.5, line 4: 1.7; different values); this row dropped"]
     values = IndicatorValue.objects.filter(indicator__code="1-2-96").order_by("year")
     assert [(v.year, v.value) for v in values] == [(2020, 1.5), (2021, 2.0)]
+    html = stats_client.get(response["Location"]).content.decode()
+    assert "line 2 has 1.5, line 4 has 1.7" in html
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
 """``python manage.py import_opensdg PATH`` — import an Open SDG data repository (or a zip of one)."""
+import argparse
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,24 +14,26 @@ class Command(BaseCommand):
     help = (
         "Import an Open SDG data repository (data/indicator_<id>.csv, meta/, indicator-config/, translations/) "
         "such as fixtures/kazstat-sdg-data, or a zip of one. Idempotent: unchanged rows are left alone, changed "
-        "rows are updated with the old value kept in history. A file with any bad row is not imported at all; "
-        "every bad row is listed as file:line: reason and the command exits non-zero."
+        "rows are updated with the old value kept in history. A repeated key keeps its first row, as the platform "
+        "shows it, and every dropped row is listed as a warning (--strict refuses such files). A file with any bad "
+        "row is not imported at all; every bad row is listed as file:line: reason and the command exits non-zero."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="repository folder (holding data/) or a .zip of one")
         parser.add_argument("--only", nargs="+", metavar="ID", help="import only these indicators, e.g. 1-2-1 3-1-1")
         parser.add_argument(
-            "--duplicates",
-            choices=["error", "first"],
-            help="a repeated key refuses the file (error) or keeps the first row (first); "
-            "default: first for the bundled national set, error otherwise",
+            "--strict", action="store_true",
+            help="refuse a file that repeats a key (year, area, disaggregation) instead of keeping its first row "
+            "the way the Open SDG platform shows it (the default; every dropped row is listed as a warning)",
         )
+        parser.add_argument("--duplicates", choices=["error", "first"], help=argparse.SUPPRESS)  # old spelling of --strict
         parser.add_argument("--user", help="username recorded as the author of the changes")
         parser.add_argument("--show-warnings", action="store_true", help="list the rows the reader repaired or skipped")
 
-    def handle(self, *args, path, only=None, duplicates=None, user=None, show_warnings=False, verbosity=1, **options):
+    def handle(self, *args, path, only=None, strict=False, duplicates=None, user=None, show_warnings=False, verbosity=1, **options):
         source = Path(path)
+        duplicates = "error" if strict else (duplicates or "first")
         author = None
         if user:
             author = get_user_model().objects.filter(username=user).first()
