@@ -29,12 +29,14 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..core import opensdg
-from ..models import GlobalIndicator, Goal, ImportRun, Indicator, IndicatorValue, Region, Target
+from ..models import (DisaggregationLabel, GlobalIndicator, Goal, ImportedFile, ImportRun, Indicator, IndicatorValue,
+                      Region, Target)
 
 log = logging.getLogger(__name__)
 
@@ -585,7 +587,8 @@ class _Prepared:
     rows: Rows
 
 
-def _write_group(group: list[_Prepared], refs: References, writer: ValueWriter, *, user, reason: str) -> list[FileOutcome]:
+def _write_group(group: list[_Prepared], refs: References, writer: ValueWriter, *, user, reason: str
+                 ) -> tuple[list[FileOutcome], dict[str, int]]:
     """Write a group of validated files in the current transaction. Raises FileRejected / DatabaseError."""
     indicators = apply_indicators([p.indicator for p in group], refs, user=user, reason=reason)
     known = [indicators[p.file.indicator_id].pk for p in group if p.file.indicator_id in refs.indicators]
@@ -600,7 +603,7 @@ def _write_group(group: list[_Prepared], refs: References, writer: ValueWriter, 
         plans.append(plan)
         outcomes.append(FileOutcome(p.file.indicator_id, p.file.path, len(plan.new), len(plan.changed), plan.unchanged))
     apply_plans(writer, plans, user_id=getattr(user, "pk", None), reason=reason, now=now)
-    return outcomes
+    return outcomes, {code: indicator.pk for code, indicator in indicators.items()}
 
 
 def _save_progress(run: ImportRun, **fields) -> None:
@@ -623,37 +626,106 @@ def _gc_paused():
 
 
 def import_repository(root, *, user=None, source: str = "", run: ImportRun | None = None, only=None,
-                      duplicates: str | None = None) -> ImportRun:
+                      duplicates: str | None = None, skip_unchanged: bool = True) -> ImportRun:
     """Import a whole Open SDG data repository; returns the finished :class:`ImportRun`.
 
     ``only``: indicator ids to import (default: every ``data/indicator_*.csv``). ``duplicates``: the reader's
     policy for repeated keys: ``"first"`` (default, what the Open SDG platform shows) or ``"error"`` (strict). The run's ``warnings`` attribute lists the
-    rows the reader repaired or skipped.
+    rows the reader repaired or skipped, and every file or input it did not read with what it expected.
+    ``skip_unchanged``: a file whose content hash (data, its metadata, the translations) is the one stored at its
+    last import, for an indicator whose values nobody changed since, is not read again (``files_unchanged``).
     """
     with _gc_paused():
-        return _import_repository(Path(root), user=user, source=source, run=run, only=only, duplicates=duplicates)
+        return _import_repository(Path(root), user=user, source=source, run=run, only=only, duplicates=duplicates,
+                                  skip_unchanged=skip_unchanged)
 
 
-def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, only, duplicates: str | None) -> ImportRun:
+def _values_state(indicator_ids=None) -> dict[int, str]:
+    """indicator pk → ``<rows>:<latest updated_at>`` of its stored values (one aggregate query)."""
+    qs = IndicatorValue.objects.all()
+    if indicator_ids is not None:
+        qs = qs.filter(indicator_id__in=list(indicator_ids))
+    rows = qs.values("indicator_id").annotate(n=Count("id"), m=Max("updated_at")).values_list("indicator_id", "n", "m")
+    return {pk: f"{n}:{m.isoformat() if m else ''}" for pk, n, m in rows}
+
+
+def known_files() -> tuple[dict[str, str], dict[str, int]]:
+    """(path → content hash, path → rows) of the files whose indicators' values are as their last import left
+    them: only those may be skipped."""
+    files = list(ImportedFile.objects.values_list("indicator_id", "path", "digest", "values_state", "rows"))
+    if not files:
+        return {}, {}
+    state = _values_state()
+    by_path: dict[str, list] = {}
+    rows: dict[str, int] = {}
+    for indicator_id, path, digest, values_state, n in files:
+        by_path.setdefault(path, []).append(digest if state.get(indicator_id, "0:") == values_state else None)
+        rows[path] = rows.get(path, 0) + n
+    known = {path: d[0] for path, d in by_path.items() if None not in d and len(set(d)) == 1}
+    return known, {path: rows[path] for path in known}
+
+
+def _record_files(group: list[_Prepared], outcomes: list[FileOutcome], indicators: dict[str, int], run: ImportRun) -> None:
+    """Store each written file's content hash and the indicator's values state (inside the group's transaction)."""
+    state = _values_state(indicators.values())
+    for p, outcome in zip(group, outcomes):
+        pk = indicators[p.file.indicator_id]
+        ImportedFile.objects.update_or_create(
+            indicator_id=pk, path=p.file.path[:300],
+            defaults={"digest": p.file.digest, "values_state": state.get(pk, "0:"), "run": run,
+                      "rows": outcome.created + outcome.updated + outcome.unchanged})
+
+
+def learn_columns(repo: opensdg.Repository) -> int:
+    """Store the disaggregation columns and values of a repository with their labels (fills blanks, corrects
+    labels the repository now gives otherwise, never blanks one); returns how many were added or changed."""
+    labels = repo.column_labels()
+    if not labels:
+        return 0
+    existing = {(d.column, d.code): d for d in DisaggregationLabel.objects.all()}
+    new, changed = [], []
+    for (column, code), texts in labels.items():
+        if len(column) > 80 or len(code) > 120:
+            continue
+        values = {f"label_{lang}": text[:300] for lang, text in texts.items() if text}
+        row = existing.get((column, code))
+        if row is None:
+            new.append(DisaggregationLabel(column=column, code=code, **values))
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            changed.append(row)
+    DisaggregationLabel.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+    if changed:
+        DisaggregationLabel.objects.bulk_update(changed, ["label_kk", "label_ru", "label_en"], batch_size=BATCH)
+    return len(new) + len(changed)
+
+
+def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, only, duplicates: str | None,
+                       skip_unchanged: bool = True) -> ImportRun:
     if run is None:
         run = ImportRun.objects.create(user=user, source=(source or str(root))[:300])
     user = user if user is not None else run.user
     reason = clip_reason(f"Open SDG import #{run.pk}: {run.source}")
+    known, known_rows = known_files() if skip_unchanged else ({}, {})
     try:
         repo = opensdg.read_repository(root, codes=code_table(), only=set(only) if only else None,
-                                       duplicates=duplicates or national_duplicates(root))
+                                       duplicates=duplicates or national_duplicates(root), known=known)
     except (OSError, ValueError) as exc:
         _finish(run, errors=[f"{root.name}:0: cannot read the repository: {exc}"], failed=1)
         return run
     files = sorted(repo.files, key=lambda f: sort_key(f.indicator_id))
-    _save_progress(run, files_total=len(files))
+    _save_progress(run, files_total=len(files) + len(repo.unchanged), files_unchanged=len(repo.unchanged),
+                   files_done=len(repo.unchanged), rows_unchanged=sum(known_rows.get(u.path, 0) for u in repo.unchanged))
     errors = [str(e) for e in repo.metadata_errors]
-    _save_progress(run, warnings=[str(w) for w in repo.warnings])
-    if not files:
-        errors.append(f"{root.name}/data:0: no data/indicator_<id>.csv file found")
+    _save_progress(run, warnings=[str(w) for w in repo.skipped] + [str(w) for w in repo.warnings])
+    if not files and not repo.unchanged:
+        where = repo.config or "data/"
+        errors.append(f"{root.name}/{where}:0: no data file found (expected data/indicator_<id>.csv files, or the "
+                      f"inputs listed in config_data.yml)")
     refs = References.load(codes=[f.indicator_id for f in files])
     writer = ValueWriter()
-    totals = Counter()
+    totals = Counter(done=run.files_done, unchanged=run.rows_unchanged)
 
     def count(outcome: FileOutcome) -> None:
         totals["done"] += 1
@@ -689,7 +761,8 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
     for group in (g for g in groups if g):
         try:
             with transaction.atomic():
-                outcomes = _write_group(group, refs, writer, user=user, reason=reason)
+                outcomes, pks = _write_group(group, refs, writer, user=user, reason=reason)
+                _record_files(group, outcomes, pks, run)
                 for outcome in outcomes:
                     count(outcome)
                 progress()
@@ -700,7 +773,9 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
             for p in single:
                 try:
                     with transaction.atomic():
-                        count(_write_group([p], refs, writer, user=user, reason=reason)[0])
+                        outcomes, pks = _write_group([p], refs, writer, user=user, reason=reason)
+                        _record_files([p], outcomes, pks, run)
+                        count(outcomes[0])
                         progress()
                 except FileRejected as exc:
                     count(FileOutcome(p.file.indicator_id, p.file.path, errors=exc.errors))
@@ -714,8 +789,14 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
         else:
             _remember(refs, group)
     progress()
+    if repo.files:
+        try:
+            with transaction.atomic():
+                learn_columns(repo)
+        except DatabaseError:  # labels are a convenience: the values are in
+            log.exception("learning the disaggregation labels of %s failed", root)
     failed_meta = len({e.file for e in repo.metadata_errors})
-    _finish(run, errors=errors, failed=totals["failed"] + failed_meta + (0 if files else 1))
+    _finish(run, errors=errors, failed=totals["failed"] + failed_meta + (0 if files or repo.unchanged else 1))
     return run
 
 

@@ -196,7 +196,40 @@ def test_command_lists_every_bad_row_and_exits_non_zero(national, tmp_path):
 def test_command_on_the_national_set_succeeds(national):
     out = io.StringIO()
     call_command("import_opensdg", str(NATIONAL), stdout=out, stderr=io.StringIO())
-    assert "273 files, 273 imported, 0 failed" in out.getvalue() and "0 created, 0 updated" in out.getvalue()
+    # Nothing changed since the module's import: every file is skipped by its content hash, and said so.
+    assert "273 files, 0 imported, 273 unchanged (skipped), 0 failed" in out.getvalue()
+    assert "0 created, 0 updated, 45409 unchanged" in out.getvalue()
+    out = io.StringIO()
+    call_command("import_opensdg", str(NATIONAL), "--all", stdout=out, stderr=io.StringIO())
+    assert "273 files, 273 imported, 0 unchanged (skipped), 0 failed" in out.getvalue()
+    assert "0 created, 0 updated, 45409 unchanged" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_reimport_skips_unchanged_files_and_reimports_a_changed_one(national, tmp_path):
+    root = copy_repo(tmp_path)
+    first = imports.import_repository(root)  # a copy: same paths and content, so nothing to read again
+    assert (first.files_unchanged, first.rows_created, first.rows_updated) == (273, 0, 0)
+    path = root / "data" / "indicator_1-2-1.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    old_value = lines[1].rsplit(",", 1)[1]
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",99.5"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = imports.import_repository(root)
+    assert (run.files_total, run.files_unchanged, run.files_done) == (273, 272, 273)
+    assert (run.rows_created, run.rows_updated) == (0, 1) and run.errors == []
+    changed = IndicatorValue.objects.get(indicator__code="1-2-1", source_line=2)
+    assert changed.value == 99.5 and changed.history.first().prev_record.value == float(old_value)
+    # A value edited in the database since the last import: that indicator's file is read again, not skipped.
+    IndicatorValue.objects.filter(pk=changed.pk).update(value=1.0, updated_at=changed.updated_at.replace(year=2030))
+    run = imports.import_repository(root)
+    assert run.files_unchanged == 272 and run.rows_updated == 1
+    assert IndicatorValue.objects.get(pk=changed.pk).value == 99.5
+    # Metadata counts as content: a changed meta file makes its indicator read again.
+    meta = root / "meta" / "1-2-2.yml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    run = imports.import_repository(root)
+    assert run.files_unchanged == 272 and run.rows_unchanged > 0
 
 
 @pytest.mark.django_db
@@ -208,7 +241,7 @@ def test_plain_command_imports_a_copy_of_the_national_repository_with_warnings(n
     out = io.StringIO()
     call_command("import_opensdg", str(root), "--only", "2-a-1", "17-3-1-3", "--show-warnings", stdout=out, stderr=io.StringIO())
     text = out.getvalue()
-    assert "2 files, 2 imported, 0 failed" in text
+    assert "2 files, 2 imported, 0 unchanged (skipped), 0 failed" in text
     assert ("warning: data/indicator_2-a-1.csv:13: duplicate key (year 2022, unit PT, national, totals) first seen on "
             "line 12 (line 12: 0.6, line 13: 0.5; different values); this row dropped") in text
     assert value_of("2-a-1", 2022, unit="PT").value == 0.6

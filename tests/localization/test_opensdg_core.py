@@ -339,9 +339,13 @@ def check_only_bad_rejected(repo, bad_id, codes_needed=("1-2-1", "7-1-2", "9-9-9
     return bad.errors
 
 
-def test_unknown_column(repo_with, codes):
-    repo = read_repository(repo_with(b_1="Year,COLOUR,Value\n2020,red,1\n"), codes=codes)
-    assert [str(e) for e in check_only_bad_rejected(repo, "b-1")] == ["data/indicator_b-1.csv:1: unknown column 'COLOUR'"]
+def test_unknown_column_is_learned_as_a_disaggregation(repo_with, codes):
+    """Open SDG accepts any disaggregation column; so does the repository reader (an upload stays strict)."""
+    repo = read_repository(repo_with(b_1="Year,COLOUR,Value\n2020,red,1\n2020,,2\n"), codes=codes)
+    f = repo.file("b-1")
+    assert f.ok and f.columns == ["COLOUR"] and f.frame.dims.tolist() == ["COLOUR=red", ""]
+    upload = read_indicator_text("Year,COLOUR,Value\n2020,red,1\n", "b-1", codes=codes)
+    assert [str(e) for e in upload.errors] == ["data/indicator_b-1.csv:1: unknown column 'COLOUR'"]
 
 
 def test_column_declared_as_translation_group_is_allowed(repo_with, codes):

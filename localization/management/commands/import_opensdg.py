@@ -28,10 +28,12 @@ class Command(BaseCommand):
             "the way the Open SDG platform shows it (the default; every dropped row is listed as a warning)",
         )
         parser.add_argument("--duplicates", choices=["error", "first"], help=argparse.SUPPRESS)  # old spelling of --strict
+        parser.add_argument("--all", action="store_true", dest="read_all",
+                            help="read every file again, even those unchanged since their last import (content hash)")
         parser.add_argument("--user", help="username recorded as the author of the changes")
         parser.add_argument("--show-warnings", action="store_true", help="list the rows the reader repaired or skipped")
 
-    def handle(self, *args, path, only=None, strict=False, duplicates=None, user=None, show_warnings=False, verbosity=1, **options):
+    def handle(self, *args, path, only=None, strict=False, duplicates=None, read_all=False, user=None, show_warnings=False, verbosity=1, **options):
         source = Path(path)
         duplicates = "error" if strict else (duplicates or "first")
         author = None
@@ -53,7 +55,8 @@ class Command(BaseCommand):
         else:
             raise CommandError(f"{source}: not a folder or a .zip file")
         try:
-            run = imports.import_repository(root, user=author, source=str(path), only=only, duplicates=duplicates)
+            run = imports.import_repository(root, user=author, source=str(path), only=only, duplicates=duplicates,
+                                           skip_unchanged=not read_all)
         finally:
             if cleanup is not None:
                 shutil.rmtree(cleanup, ignore_errors=True)
@@ -61,7 +64,9 @@ class Command(BaseCommand):
         warnings = imports.run_warnings(run)
         if verbosity >= 1:
             self.stdout.write(
-                f"Import #{run.pk} of {path}: {run.files_total} files, {run.files_done - run.files_failed} imported, "
+                f"Import #{run.pk} of {path}: {run.files_total} files, "
+                f"{max(run.files_done - run.files_failed - run.files_unchanged, 0)} imported, "
+                f"{run.files_unchanged} unchanged (skipped), "
                 f"{run.files_failed} failed; rows: {run.rows_created} created, {run.rows_updated} updated, "
                 f"{run.rows_unchanged} unchanged; {len(warnings)} warnings."
             )
