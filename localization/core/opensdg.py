@@ -339,14 +339,14 @@ class Repository:
         group, dot, rest = key.partition(".")
         return bool(dot) and rest in self.translations.get(lang, {}).get(group, {})
 
-    def titles(self, indicator_id: str, kind: str = "national") -> dict[str, str]:
+    def titles(self, indicator_id: str, kind: str = "national", fits=None) -> dict[str, str]:
         """Indicator title in kk/ru/en.
 
         ``kind="national"`` (default): Kazakhstan's national indicator title
         (``national_indicators.<id>-title``, which is what the platform's ``graph_title`` and
         ``indicator_available`` point to), falling back to the global title.  ``kind="global"``: the UN
         title (``global_indicators.<id>-title``; ``indicator_name`` in the config).  A language with
-        neither gets ``''``.
+        neither gets ``''``. ``fits(text, lang)``: a candidate it rejects (a literal in another language) is passed over.
         """
         m = self.meta.get(indicator_id, {})
         national = [m.get("graph_title"), m.get("indicator_available"), f"national_indicators.{indicator_id}-title"]
@@ -359,7 +359,7 @@ class Repository:
             raise ValueError("kind must be 'national' or 'global'")
         out = {}
         for lang in LANGUAGES:
-            out[lang] = next((t for t in (self._text(k, lang) for k in order) if t), "")
+            out[lang] = next((t for t in (self._text(k, lang) for k in order) if t and (fits is None or fits(t, lang))), "")
         return out
 
     def _text(self, value, lang: str) -> str | None:
@@ -1009,8 +1009,8 @@ def _pairs_to_meta(rows) -> dict:
     for row in rows:
         cells = ["" if c is None else (str(c).strip() if not isinstance(c, float) or c == c else "") for c in row]
         cells = [c for c in cells if c != ""]
-        if len(cells) >= 3 and cells[0].isdigit():
-            cells = cells[1:]
+        if len(cells) >= 3 and (cells[0].isdigit() or cells[0] in ("#", "№", "No", "N")):
+            cells = cells[1:]  # a numbering column
         if len(cells) < 2:
             continue
         key, value = cells[0], cells[1]
@@ -1331,9 +1331,14 @@ def read_repository(root, *, codes: CodeTable | None = None, only: set[str] | No
             item = _parse_bytes(body, piece_id, rel, None) if is_bytes else _parse_text(body, piece_id, rel, None)
             parsed.append(item)
             digests[(piece_id, rel)] = digest
-    files = _validate(parsed, codes, duplicates)
-    for f in files:
+    files = []
+    for f in _validate(parsed, codes, duplicates):
+        if {e.reason for e in f.errors} == {"missing column 'Year'", "missing column 'Value'"}:
+            skipped.append(RowError(f.path, 1, "not read: not an Open SDG data file (expected a header with Year, "
+                                               "the disaggregation columns and Value)"))
+            continue
         f.digest = digests.get((f.indicator_id, f.path), "")
+        files.append(f)
     repo = Repository(str(root), files, codes, ignored=inputs.ignored)
     repo.skipped = skipped
     repo.unchanged = unchanged

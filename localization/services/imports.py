@@ -35,6 +35,7 @@ from django.utils.translation import gettext, gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..core import opensdg
+from ..reference import looks_russian
 from ..models import (DisaggregationLabel, GlobalIndicator, Goal, ImportedFile, ImportRun, Indicator, IndicatorValue,
                       Region, Target)
 
@@ -222,6 +223,28 @@ def _en(repo: opensdg.Repository, key) -> str:
     return " ".join(text.split())
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_KAZAKH = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_KEY_LIKE = re.compile(r"[\w-]+\.[\w.-]+")
+_RUSSIAN_ENDINGS = re.compile(r"(ого|его|ой|ый|ий|ая|ия|ие|ые|ых|ения|ости)\b")
+
+
+def _fits_language(text: str, lang: str) -> bool:
+    """A literal title (no translation key) is one language: a Russian text must not become the English or Kazakh
+    title of an indicator (a foreign repository often gives ``graph_title: Доля населения…``)."""
+    if not text:
+        return True
+    if _KEY_LIKE.fullmatch(text):  # an untranslated key such as national_indicators.3-1-1-title is no title
+        return False
+    if lang == "en":
+        return not _CYRILLIC.search(text)
+    if lang == "kk":
+        return bool(_KAZAKH.search(text)) or bool(_CYRILLIC.search(text)) and not looks_russian(text) and not _RUSSIAN_ENDINGS.search(text)
+    if lang == "ru":
+        return bool(_CYRILLIC.search(text)) and not _KAZAKH.search(text)
+    return True
+
+
 @dataclass
 class IndicatorPlan:
     code: str
@@ -240,7 +263,7 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
     if len(parts) < 3 or not parts[0].isdigit() or int(parts[0]) not in refs.goals or len(indicator_id) > 24:
         raise FileRejected([f"{path}:0: {indicator_id!r} is not a national indicator code (goal-target-indicator, e.g. 1-2-1)"])
     meta = repo.meta.get(indicator_id, {})
-    titles = repo.titles(indicator_id)
+    titles = repo.titles(indicator_id, fits=_fits_language)
     unit = ""
     computation_units = meta.get("computation_units")
     if isinstance(computation_units, str) and computation_units:
