@@ -290,7 +290,7 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
         "unit_en": labels.get("en", "")[:120],
         "customisation": _en(repo, meta.get("customisation"))[:40],
         "reporting_status": str(meta.get("reporting_status") or "")[:20],
-        "source": " — ".join(x for x in (compilation, data) if x)[:300],
+        "source": " — ".join(x for x in (compilation, data) if x)[:300].rstrip(),  # clipped text ends clean
         "global_indicator_id": global_pk,
     }
     target_pk = refs.targets.get(f"{parts[0]}.{parts[1]}")

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from localization.models import ImportRun, Indicator, IndicatorValue, Region
+from localization.models import DisaggregationLabel, ImportedFile, ImportRun, Indicator, IndicatorValue, Region
 from localization.services import imports
 from localization.services import values as value_service
 
@@ -251,24 +251,69 @@ def test_plain_command_imports_a_copy_of_the_national_repository_with_warnings(n
     assert "data/indicator_2-a-1.csv:13: duplicate key" in err.getvalue()
 
 
+VALUE_FIELDS = ["indicator__code", "year", "area_code", "unit", "series", "dims", "value", "region_id", "territory",
+                "disaggregation", "status", "source_file", "source_line"]
+INDICATOR_FIELDS = ["code", "title_kk", "title_ru", "title_en", "unit", "unit_kk", "unit_ru", "unit_en", "reporting_status",
+                    "source", "customisation", "goal_id", "global_indicator_id"]
+
+
+def _snapshot():
+    values = sorted(map(repr, IndicatorValue.objects.values_list(*VALUE_FIELDS)))
+    indicators = sorted(map(repr, Indicator.objects.filter(values__isnull=False).distinct().values_list(*INDICATOR_FIELDS)))
+    labels = sorted(map(repr, DisaggregationLabel.objects.values_list("column", "code", "label_kk", "label_ru", "label_en")))
+    return values, indicators, labels
+
+
 @pytest.mark.django_db
-def test_export_then_import_gives_back_identical_data(national, tmp_path):
-    fields = ["indicator__code", "year", "area_code", "unit", "series", "dims", "value", "region_id", "territory", "disaggregation"]
-    before = sorted(map(repr, IndicatorValue.objects.values_list(*fields)))
+def test_export_round_trips_into_a_fresh_database_and_reimports_unchanged(national, tmp_path):
+    """The export is an Open SDG repository laid out like the national one (data/indicator_*.csv, meta/*.md with
+    front matter, translations/). Imported into an empty database it gives back the same values, keys, provenance,
+    indicator titles, units and labels; imported again into the same database it changes nothing."""
+    before = _snapshot()
     archive = value_service.csv_zip(Indicator.objects.order_by("sort_key"))
     with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        names = zf.namelist()
         with_data = Indicator.objects.filter(values__isnull=False).distinct().count()
-        assert len([n for n in zf.namelist() if n.startswith("data/indicator_")]) == with_data == 206
+        assert len([n for n in names if n.startswith("data/indicator_")]) == with_data == 206
+        assert len([n for n in names if n.startswith("meta/") and n.endswith(".md")]) == 206
+        assert {"translations/ru/national_indicators.yml", "translations/kk/UNIT_MEASURE.yml", "translations/en/SEX.yml"} <= set(names)
+        meta = zf.read("meta/1-2-1.md").decode()
+        assert meta.startswith("---\nindicator_number: 1.2.1\ngraph_title: national_indicators.1-2-1-title\n")
+        assert zf.read("data/indicator_1-2-1.csv").decode().startswith("Year,UNIT_MEASURE,")
         zf.extractall(tmp_path / "export")
-    with connection.cursor() as cursor:  # TRUNCATE on PostgreSQL: re-inserting over deleted rows is slow there
-        verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
-        cursor.execute(f"{verb} {IndicatorValue._meta.db_table}")
+    # re-import into the same database: nothing changes
+    run = imports.import_repository(tmp_path / "export")
+    assert run.errors == [] and (run.rows_created, run.rows_updated, run.rows_unchanged) == (0, 0, ROWS_STORED)
+    assert _snapshot() == before
+    # into a fresh database (no values, no indicators, no learned labels): the same data comes back
+    _wipe()
+    ImportedFile.objects.all().delete()
+    DisaggregationLabel.objects.all().delete()
     run = imports.import_repository(tmp_path / "export")
     assert run.errors == [] and run.rows_created == ROWS_STORED
-    after = sorted(map(repr, IndicatorValue.objects.values_list(*fields)))
-    assert after == before
-    # A data-only repository leaves the indicator metadata alone.
-    assert Indicator.objects.get(code="1-2-1").unit_ru == "процент"
+    after = _snapshot()
+    assert after[0] == before[0] and after[1] == before[1] and after[2] == before[2]
+    # and once more: every file is skipped as unchanged
+    again = imports.import_repository(tmp_path / "export")
+    assert again.files_unchanged == 206 and again.rows_unchanged == ROWS_STORED and again.rows_updated == 0
+
+
+@pytest.mark.django_db
+def test_region_export_holds_only_that_region(national, tmp_path):
+    region = Region.objects.get(kato="150000000")
+    files = value_service.repository_files(Indicator.objects.order_by("sort_key"), region)
+    data = [text for path, text in files.items() if path.startswith("data/")]
+    assert data and all(set(r.split(",")[-2] for r in t.splitlines()[1:] if r) <= {"KZAKT", "KZATB"} for t in data
+                        if t.split("\n", 1)[0].split(",")[-2] == "REF_AREA")
+    run = imports.import_repository(_write(files, tmp_path / "aktobe"))
+    assert run.errors == [] and run.rows_created == 0 and run.rows_updated == 0
+
+
+def _write(files: dict, root: Path) -> Path:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    return root
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -388,3 +433,15 @@ def test_web_import_runs_in_a_background_thread(monkeypatch, settings):
     imports.start_import(run, NATIONAL)
     assert done.wait(10)
     assert seen == {"thread": "import-4242", "root": NATIONAL, "run": run}
+
+
+@pytest.mark.django_db
+def test_export_command_writes_a_repository_that_imports_unchanged(national, tmp_path):
+    out = io.StringIO()
+    call_command("export_opensdg", str(tmp_path / "site"), "--region", "KZ-AKT", stdout=out)
+    assert "(region 150000000)" in out.getvalue()
+    assert (tmp_path / "site" / "meta" / "1-2-1.md").read_text(encoding="utf-8").startswith("---\n")
+    run = imports.import_repository(tmp_path / "site")
+    assert run.errors == [] and (run.rows_created, run.rows_updated) == (0, 0) and run.rows_unchanged > 0
+    with pytest.raises(CommandError):
+        call_command("export_opensdg", str(tmp_path / "x"), "--region", "KZ-XXX", stdout=io.StringIO())
