@@ -691,12 +691,13 @@ def known_files() -> tuple[dict[str, str], dict[str, int]]:
 def _record_files(group: list[_Prepared], outcomes: list[FileOutcome], indicators: dict[str, int], run: ImportRun) -> None:
     """Store each written file's content hash and the indicator's values state (inside the group's transaction)."""
     state = _values_state(indicators.values())
+    rows = []
     for p, outcome in zip(group, outcomes):
         pk = indicators[p.file.indicator_id]
-        ImportedFile.objects.update_or_create(
-            indicator_id=pk, path=p.file.path[:300],
-            defaults={"digest": p.file.digest, "values_state": state.get(pk, "0:"), "run": run,
-                      "rows": outcome.created + outcome.updated + outcome.unchanged})
+        rows.append(ImportedFile(indicator_id=pk, path=p.file.path[:300], digest=p.file.digest, run=run,
+                                 values_state=state.get(pk, "0:"), rows=outcome.created + outcome.updated + outcome.unchanged))
+    ImportedFile.objects.bulk_create(rows, batch_size=BATCH, update_conflicts=True, unique_fields=["indicator", "path"],
+                                     update_fields=["digest", "values_state", "run", "rows", "imported_at"])
 
 
 def learn_columns(repo: opensdg.Repository) -> int:
