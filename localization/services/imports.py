@@ -668,7 +668,8 @@ def _values_state(indicator_ids=None) -> dict[int, str]:
     qs = IndicatorValue.objects.all()
     if indicator_ids is not None:
         qs = qs.filter(indicator_id__in=list(indicator_ids))
-    rows = qs.values("indicator_id").annotate(n=Count("id"), m=Max("updated_at")).values_list("indicator_id", "n", "m")
+    rows = (qs.order_by().values("indicator_id").annotate(n=Count("id"), m=Max("updated_at"))
+            .values_list("indicator_id", "n", "m"))  # order_by(): the model ordering would join the GROUP BY
     return {pk: f"{n}:{m.isoformat() if m else ''}" for pk, n, m in rows}
 
 
@@ -688,14 +689,15 @@ def known_files() -> tuple[dict[str, str], dict[str, int]]:
     return known, {path: rows[path] for path in known}
 
 
-def _record_files(group: list[_Prepared], outcomes: list[FileOutcome], indicators: dict[str, int], run: ImportRun) -> None:
-    """Store each written file's content hash and the indicator's values state (inside the group's transaction)."""
-    state = _values_state(indicators.values())
-    rows = []
-    for p, outcome in zip(group, outcomes):
-        pk = indicators[p.file.indicator_id]
-        rows.append(ImportedFile(indicator_id=pk, path=p.file.path[:300], digest=p.file.digest, run=run,
-                                 values_state=state.get(pk, "0:"), rows=outcome.created + outcome.updated + outcome.unchanged))
+def _record_files(written: list[tuple[_Prepared, FileOutcome, int]], run: ImportRun) -> None:
+    """Store each written file's content hash and its indicator's values state after the import (one aggregate
+    query and one bulk upsert for the whole run). Should this fail, the files are merely read again next time."""
+    if not written:
+        return
+    state = _values_state({pk for _p, _o, pk in written})
+    rows = [ImportedFile(indicator_id=pk, path=p.file.path[:300], digest=p.file.digest, run=run,
+                         values_state=state.get(pk, "0:"), rows=o.created + o.updated + o.unchanged)
+            for p, o, pk in written]
     ImportedFile.objects.bulk_create(rows, batch_size=BATCH, update_conflicts=True, unique_fields=["indicator", "path"],
                                      update_fields=["digest", "values_state", "run", "rows", "imported_at"])
 
@@ -782,11 +784,12 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
         _save_progress(run, files_done=totals["done"], files_failed=totals["failed"], rows_created=totals["created"],
                        rows_updated=totals["updated"], rows_unchanged=totals["unchanged"], errors=errors)
 
+    written: list[tuple[_Prepared, FileOutcome, int]] = []  # committed files, for their content hashes
     for group in (g for g in groups if g):
         try:
             with transaction.atomic():
                 outcomes, pks = _write_group(group, refs, writer, user=user, reason=reason)
-                _record_files(group, outcomes, pks, run)
+                pending = [(p, o, pks[p.file.indicator_id]) for p, o in zip(group, outcomes)]
                 for outcome in outcomes:
                     count(outcome)
                 progress()
@@ -798,7 +801,6 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
                 try:
                     with transaction.atomic():
                         outcomes, pks = _write_group([p], refs, writer, user=user, reason=reason)
-                        _record_files([p], outcomes, pks, run)
                         count(outcomes[0])
                         progress()
                 except FileRejected as exc:
@@ -809,10 +811,17 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
                         f"{p.file.path}:0: the database refused the file ({exc.__class__.__name__}); nothing from it was imported"]))
                 else:
                     _remember(refs, [p])
+                    written.append((p, outcomes[0], pks[p.file.indicator_id]))
             progress()
         else:
             _remember(refs, group)
+            written += pending
     progress()
+    try:
+        with transaction.atomic():
+            _record_files(written, run)
+    except DatabaseError:
+        log.exception("storing the content hashes of import %s failed", run.pk)
     if repo.files:
         try:
             with transaction.atomic():
