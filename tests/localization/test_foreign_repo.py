@@ -112,3 +112,18 @@ def test_import_of_the_foreign_repository(make_user):
     again = imports.import_repository(FOREIGN)
     assert (again.files_unchanged, again.rows_created, again.rows_updated) == (3, 0, 0)
     assert again.status == ImportRun.Status.FAILED and again.files_failed == 2
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("data/1-4-1.csv:1: column 'Территория' read as REF_AREA (region names)",
+     "data/1-4-1.csv:1: столбец 'Территория' прочитан как столбец региона (названия регионов)"),
+    ("data/readme.csv:1: not read: not an Open SDG data file (expected a header with Year, the disaggregation columns and Value)",
+     "data/readme.csv:1: не прочитан: это не файл данных Open SDG (ожидалась строка заголовка с Year, столбцами дезагрегации и Value)"),
+    ("meta/3-2-1.md:1: no YAML front matter (expected a first line '---')",
+     "meta/3-2-1.md:1: нет YAML front matter (первая строка должна быть '---')"),
+])
+def test_report_lines_are_shown_in_the_users_language(message, expected):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        assert imports.localize_error(message) == expected
