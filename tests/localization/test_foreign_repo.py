@@ -127,3 +127,18 @@ def test_report_lines_are_shown_in_the_users_language(message, expected):
 
     with translation.override("ru"):
         assert imports.localize_error(message) == expected
+
+
+@pytest.mark.django_db
+def test_command_on_a_folder_without_data_says_what_it_expected(tmp_path):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    (tmp_path / "repo" / "meta").mkdir(parents=True)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_opensdg", str(tmp_path / "repo"), stdout=out, stderr=err)
+    assert "0 files, 0 imported, 0 unchanged (skipped), 1 failed" in out.getvalue() and "-1 imported" not in out.getvalue()
+    assert err.getvalue().strip() == ("repo/data/:0: no data file found (expected data/indicator_<id>.csv files, or the "
+                                      "inputs listed in config_data.yml)")
