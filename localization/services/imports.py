@@ -916,8 +916,10 @@ def extract_archive(uploaded, target: Path) -> Path:
             name = PurePosixPath(member.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts or not name.parts:
                 raise ArchiveError(gettext("The archive contains an unsafe file name."))
-            if len(name.parts) >= 2 and name.parts[-2] == "data" and name.name.startswith("indicator_") and name.suffix == ".csv":
+            if len(name.parts) >= 2 and name.parts[-2] == "data" and name.suffix.lower() in (".csv", ".xml"):
                 roots[PurePosixPath(*name.parts[:-2])] += 1
+            elif name.name == opensdg.CONFIG_FILE:  # a repository whose config_data.yml names its inputs
+                roots[PurePosixPath(*name.parts[:-1])] += 10**6
         if not roots:
             raise ArchiveError(gettext("The archive holds no data/indicator_<id>.csv file."))
         root = roots.most_common(1)[0][0]
@@ -927,8 +929,8 @@ def extract_archive(uploaded, target: Path) -> Path:
                 rel = name.relative_to(root)
             except ValueError:
                 continue
-            if rel.parts[0] not in ("data", "meta", "indicator-config", "translations"):
-                continue
+            if rel.parts[0].startswith(".") or rel.parts[0] in ("_site", "_build", "node_modules"):
+                continue  # the repository's inputs may live anywhere its config_data.yml says; tooling folders not
             dest = target.joinpath(*rel.parts)
             dest.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(member) as src, open(dest, "wb") as out:

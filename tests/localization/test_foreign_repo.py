@@ -142,3 +142,25 @@ def test_command_on_a_folder_without_data_says_what_it_expected(tmp_path):
     assert "0 files, 0 imported, 0 unchanged (skipped), 1 failed" in out.getvalue() and "-1 imported" not in out.getvalue()
     assert err.getvalue().strip() == ("repo/data/:0: no data file found (expected data/indicator_<id>.csv files, or the "
                                       "inputs listed in config_data.yml)")
+
+
+@pytest.mark.django_db
+def test_web_import_of_the_foreign_repository_as_a_zip(client, make_user, settings):
+    import io
+    import zipfile
+
+    settings.DATA_IMPORT_IN_THREAD = False
+    client.force_login(make_user("stat", role="statistics"))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted(FOREIGN.rglob("*")):
+            if path.is_file():
+                zf.write(path, "foreign-repo/" + path.relative_to(FOREIGN).as_posix())
+    buf.seek(0)
+    buf.name = "foreign.zip"
+    response = client.post("/ru/data/import/", {"source": "archive", "archive": buf})
+    assert response.status_code == 302
+    run = ImportRun.objects.latest("started_at")
+    assert run.rows_created == 16 and run.files_total == 4
+    html = client.get(response["Location"]).content.decode()
+    assert "столбец &#x27;Территория&#x27; прочитан как столбец региона" in html or "столбец 'Территория' прочитан" in html
