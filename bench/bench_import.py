@@ -11,6 +11,9 @@ Times, over the 273 CSV files of fixtures/kazstat-sdg-data/ (45,585 data rows):
 * round trip -- ``write_like_source`` of every file (for information);
 * django     -- the whole import (``localization.services.imports.import_repository``, the code behind
                ``import_opensdg``) into a fresh in-memory SQLite database, history rows included;
+* skip       -- the re-import of unchanged data (a copy of the set imported once): every file hashed (data, its
+               metadata, the translations) and skipped; must take no longer than the pandas read;
+* one file   -- the re-import after one file changed (the other 272 skipped): under a second;
 * floor      -- for comparison, what no import with these libraries can go below: the 45,409 value rows
                (as the import writes them) inserted by plain ``sqlite3.executemany`` into a table with the
                same columns and no index at all, no history, no validation.
@@ -108,6 +111,52 @@ def django_hook():
     return django_import
 
 
+# Skip-unchanged and one changed file: a copy of the national set (in a temporary folder) is imported once (inside
+# a transaction rolled back at the end); then, timed, (a) the re-import of the unchanged copy -- every file is
+# hashed and skipped -- against the pandas read of the same files, and (b) the re-import after one file changed.
+def reimport_figures(runs: int, t_plain: float) -> tuple[float, float]:
+    import shutil
+    import tempfile
+
+    from django.db import transaction
+
+    from localization.services.imports import import_repository
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    copy = tmp / "kazstat-sdg-data"
+    shutil.copytree(NATIONAL, copy)
+    changed = copy / "data" / "indicator_1-2-1.csv"
+    original = changed.read_text(encoding="utf-8-sig")
+    try:
+        with transaction.atomic():
+            first = import_repository(copy)
+            assert first.rows_created == 45_409 and not first.errors, first.errors[:3]
+
+            def skip():
+                run = import_repository(copy)
+                assert run.files_unchanged == 273 and run.rows_unchanged == 45_409, (run.files_unchanged, run.errors[:3])
+
+            t_skip, _ = best_of(runs, skip)
+            times = []
+            for k in range(min(runs, 3)):
+                lines = original.splitlines()
+                year, *rest = lines[1].split(",")
+                lines[1] = ",".join([year, *rest[:-1], str(float(rest[-1]) + 0.5 + k)])
+                changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                t = time.perf_counter()
+                run = import_repository(copy)
+                times.append(time.perf_counter() - t)
+                assert run.files_unchanged == 272 and run.rows_updated == 1 and not run.errors, (run.files_unchanged, run.errors[:3])
+            transaction.set_rollback(True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    t_one = min(times)
+    print(f"django    re-import, unchanged skipped  {t_skip * 1000:8.1f} ms   ratio {t_skip / t_plain:.2f} (limit 1: "
+          f"no longer than the pandas read)")
+    print(f"django    re-import, one file changed   {t_one * 1000:8.1f} ms   (limit 1000 ms)")
+    return t_skip, t_one
+
+
 def insert_floor(runs: int) -> float:
     """Best time to insert the stored value rows into a bare in-memory table with ``sqlite3.executemany``."""
     import sqlite3
@@ -180,6 +229,13 @@ def main(argv=None) -> int:
           f"with core/all {(t_floor + t_all) / t_plain:.2f} (read + bare insert, one row per value)")
     if ratio > 3.0:
         print(f"FAIL: full import ratio {ratio:.2f} > 3 (the goal; see the floor above)")
+        ok = False
+    t_skip, t_one = reimport_figures(runs, t_plain)
+    if t_skip > t_plain:
+        print(f"FAIL: re-import of unchanged data {t_skip / t_plain:.2f}x the pandas read (limit 1)")
+        ok = False
+    if t_one > 1.0:
+        print(f"FAIL: one changed file took {t_one:.2f} s (limit 1 s)")
         ok = False
     return 0 if ok else 1
 

@@ -123,3 +123,21 @@ class PublishedTargetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+from .models import DisaggregationLabel, ImportedFile  # noqa: E402
+
+
+@admin.register(ImportedFile)
+class ImportedFileAdmin(admin.ModelAdmin):
+    """Content hashes of imported files (a re-import skips a file while its hash and its values are unchanged)."""
+
+    list_display = ("path", "indicator", "digest", "rows", "imported_at")
+    search_fields = ("path", "indicator__code")
+    raw_id_fields = ("indicator", "run")
+
+
+@admin.register(DisaggregationLabel)
+class DisaggregationLabelAdmin(admin.ModelAdmin):
+    """Disaggregation columns and values learned from imported repositories, with their labels (editable)."""
+
+    list_display = ("column", "code", "label_kk", "label_ru", "label_en")
+    search_fields = ("column", "code", "label_kk", "label_ru", "label_en")

@@ -176,8 +176,37 @@ class RegionFilter(django_filters.FilterSet):
         fields = ["kind", "kato", "iso_code", "ref_area"]
 
 
+REGION_HELP = "KATO code of the region (710000000) or its ISO 3166-2 code (KZ-AST, KZ-71)"
+
+
+def region_kato(value) -> str | None:
+    """The KATO of a region named by any code the crosswalk knows: KATO itself, ISO 3166-2 alpha (``KZ-AKT``) or
+    numeric (``KZ-15``), the national platform's REF_AREA (``KZAKT``); ``None`` if unknown."""
+    from .services.imports import code_table
+
+    value = str(value or "").strip()
+    if re.fullmatch(r"[0-9]{9}", value):
+        return value
+    if not value or len(value) > 40:
+        return None
+    code = code_table().lookup(value)
+    if not code:
+        return None
+    row = code_table()[code]
+    return row["region_kato"] if row["level"] == "region" and row["territory"] != "pre2018" else None
+
+
+def filter_region_code(queryset, name, value):
+    """A ``region=`` filter that takes a KATO or an ISO 3166-2 code (400 with a message for anything else)."""
+    kato = region_kato(value)
+    if kato is None:
+        raise exceptions.ValidationError({"region": [_("Unknown region: give its KATO code (e.g. 150000000) or its ISO 3166-2 code (e.g. KZ-AKT).")]})
+    return queryset.filter(**{name: kato})
+
+
 class DistrictFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__kato", max_length=9, help_text="KATO code of the region")
+    region = django_filters.CharFilter(field_name="region__kato", method=lambda qs, name, value: filter_region_code(qs, name, value),
+                                       max_length=40, help_text=REGION_HELP)
     kato = django_filters.CharFilter(max_length=9)
 
     class Meta:
@@ -351,8 +380,9 @@ class ValueSerializer(serializers.ModelSerializer):
 class ValueFilter(django_filters.FilterSet):
     indicator = django_filters.CharFilter(field_name="indicator__code", max_length=24, help_text="National code, e.g. 1-2-1")
     goal = BoundedIntegerFilter(field_name="indicator__goal__number", min_value=1, max_value=17)
-    region = django_filters.CharFilter(method="filter_region", max_length=9,
-                                       help_text="KATO code of a region, or 'national' for the national values")
+    region = django_filters.CharFilter(method="filter_region", max_length=40,
+                                       help_text="KATO or ISO 3166-2 code of a region (150000000, KZ-AKT, KZ-15), "
+                                                 "or 'national' for the national values")
     year = year_filter()
     year_min = year_filter("gte", help_text="First year (inclusive)")
     year_max = year_filter("lte", help_text="Last year (inclusive)")
@@ -375,9 +405,9 @@ class ValueFilter(django_filters.FilterSet):
         value = value.strip()
         if value.lower() == NATIONAL:
             return queryset.filter(region__isnull=True, area_code__in=NATIONAL_AREA_CODES)
-        if not re.fullmatch(r"[0-9]{9}", value):
-            raise exceptions.ValidationError({"region": [_("Give a 9-digit KATO code or 'national'.")]})
-        return queryset.filter(region__kato=value)
+        if region_kato(value) is None:
+            raise exceptions.ValidationError({"region": [_("Give a region's KATO code (e.g. 150000000), its ISO 3166-2 code (e.g. KZ-AKT) or 'national'.")]})
+        return queryset.filter(region__kato=region_kato(value))
 
     def filter_disaggregation(self, queryset, name, value):
         if value.strip().lower() == "total":
@@ -403,7 +433,7 @@ class ValueEntrySerializer(serializers.Serializer):
     """One value for a region, as in the web entry form (stored as unverified until a statistics officer verifies it)."""
 
     indicator = serializers.CharField(max_length=24, help_text="National code, e.g. 1-2-1")
-    region = serializers.CharField(max_length=9, help_text="KATO code of the region")
+    region = serializers.CharField(max_length=40, help_text=REGION_HELP)
     year = serializers.IntegerField()
     value = serializers.FloatField()
     unit = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
@@ -416,7 +446,7 @@ class UploadSerializer(serializers.Serializer):
     """A CSV or XLSX file in the Open SDG layout (Year, disaggregation columns, REF_AREA, Value) for one region."""
 
     indicator = serializers.CharField(max_length=24, help_text="National code, e.g. 1-2-1")
-    region = serializers.CharField(max_length=9, help_text="KATO code of the region (every row's REF_AREA must be its code)")
+    region = serializers.CharField(max_length=40, help_text=REGION_HELP + " (every row's REF_AREA must be its code)")
     file = serializers.FileField(help_text="indicator_<code>.csv or .xlsx, at most 5 MB")
 
 
@@ -454,7 +484,7 @@ def row_errors(errors: list[str]) -> list[dict]:
 
 def writable_region(user, kato) -> Region:
     """The region named by ``kato`` if ``user`` may change its data: 400 if unknown, 403 outside the user's scope."""
-    region = Region.objects.filter(kato=str(kato)).first()
+    region = Region.objects.filter(kato=region_kato(kato) or str(kato)).first()
     if region is None:
         raise exceptions.ValidationError({"region": [_("Unknown region: give its 9-digit KATO code.")]})
     if not can_edit_region(user, region):
@@ -600,7 +630,7 @@ class TargetProposalSerializer(serializers.Serializer):
     """An akimat's proposed target for its region (as the web proposal form)."""
 
     indicator = serializers.CharField(max_length=24)
-    region = serializers.CharField(max_length=9, help_text="KATO code of the region")
+    region = serializers.CharField(max_length=40, help_text=REGION_HELP)
     base_year = serializers.IntegerField(help_text="A year with a value of the region's headline series")
     target_value = serializers.FloatField()
     target_year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -609,7 +639,8 @@ class TargetProposalSerializer(serializers.Serializer):
 
 class RegionalTargetFilter(django_filters.FilterSet):
     indicator = django_filters.CharFilter(field_name="indicator__code", max_length=24)
-    region = django_filters.CharFilter(field_name="region__kato", max_length=9)
+    region = django_filters.CharFilter(field_name="region__kato", method=lambda qs, name, value: filter_region_code(qs, name, value),
+                                       max_length=40, help_text=REGION_HELP)
     status = django_filters.ChoiceFilter(choices=RegionalTarget.Status.choices)
     decomposition = BoundedIntegerFilter(field_name="decomposition_id", min_value=1, max_value=10**15)
     in_force = StrictBooleanFilter(method="filter_in_force",
@@ -835,7 +866,7 @@ class StatusFilter(django_filters.FilterSet):
     goal = BoundedIntegerFilter(field_name="goal__number", min_value=1, max_value=17)
     category = django_filters.ChoiceFilter(choices=Indicator.Category.choices)
     localized = StrictBooleanFilter()
-    region = django_filters.CharFilter(method="keep", max_length=9,
+    region = django_filters.CharFilter(method="keep", max_length=40,
                                        help_text="KATO code of a region, or 'national'; default: national and every region")
 
     class Meta:
@@ -866,7 +897,7 @@ class StatusViewSet(ApiViewMixin, viewsets.GenericViewSet):
         elif wanted.lower() == NATIONAL:
             territories = [None]
         else:
-            territories = [r for r in regions if r.kato == wanted]
+            territories = [r for r in regions if r.kato == region_kato(wanted)]
             if not territories:
                 raise exceptions.ValidationError({"region": [_("Unknown region: give its 9-digit KATO code or 'national'.")]})
         pairs = [(i, t) for i in indicators for t in territories]

@@ -50,17 +50,16 @@ class ImportForm(forms.Form):
         label=_("Zip archive"), required=False,
         help_text=_("A .zip holding data/indicator_<id>.csv files (and optionally meta/ and translations/), at most 50 MB."),
     )
-    keep_first = forms.BooleanField(
-        label=_("Keep the first of repeated rows"), required=False,
+    strict = forms.BooleanField(
+        label=_("Strict: refuse files with repeated rows"), required=False,
         help_text=_("The national platform's own files repeat some keys (year, area, disaggregation) and the "
-                    "platform shows the first row. Tick to import such files the same way, with every dropped row "
-                    "listed as a warning; otherwise a file with a repeated key is not imported. The bundled national "
-                    "data is always imported this way."),
+                    "platform shows the first row. By default such files are imported the same way, with every "
+                    "dropped row listed as a warning; tick to refuse them instead."),
     )
 
-    def duplicates(self) -> str | None:
-        """The reader's policy for a repeated key (None: the default of ``imports.national_duplicates``)."""
-        return "first" if self.cleaned_data.get("keep_first") else None
+    def duplicates(self) -> str:
+        """The reader's policy for a repeated key: keep the first row (default) or refuse the file (strict)."""
+        return "error" if self.cleaned_data.get("strict") else "first"
 
     def clean(self):
         data = super().clean()

@@ -361,6 +361,8 @@ class ImportRun(models.Model):
     rows_created = models.PositiveIntegerField(default=0)
     rows_updated = models.PositiveIntegerField(default=0)
     rows_unchanged = models.PositiveIntegerField(default=0)
+    #: Files skipped because their content hash (and the indicator's stored values) did not change since.
+    files_unchanged = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     #: Rows the reader repaired or skipped (``file:line: reason``): the report keeps them next to the errors.
     warnings = models.JSONField(default=list, blank=True)
@@ -526,3 +528,41 @@ class PublishedTarget(models.Model):
     def citation(self) -> str:
         """The source as a reader's citation: source, then the exact place in it."""
         return f"{self.source} ({self.source_ref})" if self.source_ref else self.source
+class ImportedFile(models.Model):
+    """The content hash of a source file as last imported for an indicator (data + its metadata + translations),
+    and the state of the indicator's values right after: a re-import skips the file while both are unchanged."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="imported_files")
+    path = models.CharField(max_length=300)
+    digest = models.CharField(max_length=64)
+    #: ``<row count>:<latest updated_at>`` of the indicator's values after the import (detects later edits).
+    values_state = models.CharField(max_length=80, blank=True)
+    rows = models.PositiveIntegerField(default=0)  # rows the file gave (created + updated + unchanged)
+    run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["indicator", "path"], name="imported_file_unique")]
+        verbose_name = _("imported file")
+        verbose_name_plural = _("imported files")
+
+
+class DisaggregationLabel(models.Model):
+    """A disaggregation column (``code=""``) or one of its values, with labels from the repository it was learned
+    from (``translations/<lang>/<column>.yml`` or ``data.yml``); columns of any name in any language are learned."""
+
+    column = models.CharField(max_length=80)
+    code = models.CharField(max_length=120, blank=True)
+    label_kk = models.CharField(max_length=300, blank=True)
+    label_ru = models.CharField(max_length=300, blank=True)
+    label_en = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["column", "code"], name="disaggregation_label_unique")]
+        ordering = ["column", "code"]
+        verbose_name = _("disaggregation label")
+        verbose_name_plural = _("disaggregation labels")
+
+    def label(self, lang: str | None = None) -> str:
+        lang = (lang or get_language() or "en")[:2]
+        return getattr(self, f"label_{lang}", "") or self.label_en or self.label_ru or self.label_kk or self.code or self.column

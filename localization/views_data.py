@@ -151,7 +151,7 @@ def data_import_run(request, pk: int):
         "stale": _run_is_stale(run),
         "errors": [imports.localize_error(e) for e in run.errors],
         "warnings": [imports.localize_error(w) for w in warnings],
-        "imported": max(run.files_done - run.files_failed, 0),
+        "imported": max(run.files_done - run.files_failed - run.files_unchanged, 0),
     }
     return render(request, "localization/data/import_run.html", context)
 
@@ -166,6 +166,7 @@ def data_import_status(request, pk: int):
         "files_total": run.files_total,
         "files_done": run.files_done,
         "files_failed": run.files_failed,
+        "files_unchanged": run.files_unchanged,
         "rows_created": run.rows_created,
         "rows_updated": run.rows_updated,
         "rows_unchanged": run.rows_unchanged,

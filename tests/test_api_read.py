@@ -130,6 +130,24 @@ def test_values_of_a_region_are_the_series_on_the_indicator_page(api, client, na
     assert {v["year"]: v["value"] for v in national_values} == context["national"].series
 
 
+def test_region_accepts_iso_3166_2_codes_as_well_as_kato(api, national):
+    """``region=`` takes KATO, ISO 3166-2 alpha (KZ-AKT) and numeric (KZ-15) codes wherever the API takes a region."""
+    def ids(url):
+        return sorted(v["id"] for v in results(api.get(url)))
+
+    base = "/api/v1/values/?indicator=1-2-1&limit=1000&region="
+    kato = ids(base + "150000000")
+    assert kato and ids(base + "KZ-AKT") == ids(base + "KZ-15") == ids(base + "kz-akt") == kato
+    districts = api.get("/api/v1/districts/?region=KZ-71").json()
+    assert districts["results"] and all(d["region"] == ASTANA for d in districts["results"])
+    assert api.get("/api/v1/districts/?region=KZ-XXX").status_code == 400
+    status = api.get("/api/v1/statuses/?indicator=1-2-1&region=KZ-AST").json()
+    assert status["count"] == 1 and status["results"][0]["region"] == ASTANA
+    assert api.get("/api/v1/regional-targets/?region=KZ-AST").status_code == 200
+    bad = api.get(base + "KZ-XXX")
+    assert bad.status_code == 400 and "KZ-AKT" in bad.json()["region"][0]
+
+
 def test_value_filters(api, national):
     qs = IndicatorValue.objects.filter(indicator__code="1-2-1")
     body = api.get("/api/v1/values/?indicator=1-2-1&year_min=2015&year_max=2018").json()
@@ -258,7 +276,8 @@ def test_names_and_messages_follow_the_request_language(api):
     assert api.get(f"/api/v1/regions/{ASTANA}/?lang=en", HTTP_ACCEPT_LANGUAGE="ru").json()["name"] == region.name_en
     ru = api.get("/api/v1/values/?region=abc&lang=ru").json()["region"][0]
     en = api.get("/api/v1/values/?region=abc", HTTP_ACCEPT_LANGUAGE="en").json()["region"][0]
-    assert en == "Give a 9-digit KATO code or 'national'." and ru != en and "КАТО" in ru
+    assert en == ("Give a region's KATO code (e.g. 150000000), its ISO 3166-2 code (e.g. KZ-AKT) or 'national'."
+                  ) and ru != en and "КАТО" in ru
     missing = api.get("/api/v1/indicators/9-9-9/?lang=ru")
     assert missing.status_code == 404 and missing.json()["detail"] != api.get("/api/v1/indicators/9-9-9/?lang=en").json()["detail"]
     assert api.get("/api/v1/regions/?lang=xx").status_code == 400

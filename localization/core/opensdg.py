@@ -21,6 +21,7 @@ Python loops run per file, or per row only for rows that need an error/warning m
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
 import re
@@ -54,6 +55,7 @@ __all__ = [
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CODE_TABLE = "fixtures/ref_area_codes.csv"
+DEFAULT_CROSSWALK = "fixtures/kz_regions_crosswalk.csv"
 LANGUAGES = ("kk", "ru", "en")
 
 #: Disaggregation columns seen in the national set (kazstat/sdg-data-kazstat), plus Year and Value.
@@ -144,6 +146,7 @@ class IndicatorFile:
     warnings: list[RowError] = field(default_factory=list)
     n_rows: int = 0  # non-blank data lines in the source, whatever became of them
     layout: dict = field(default_factory=dict)  # bom, newline, final_newline, trailing_blank_columns
+    digest: str = ""  # content hash of the file with its metadata and the translations (see read_repository)
 
     @property
     def ok(self) -> bool:
@@ -211,6 +214,60 @@ class CodeTable:
         self._level = np.append(df["level"].to_numpy(object), "")
         self._territory = np.append(df["territory"].to_numpy(object), "")
 
+    # -- other code systems and names (the crosswalk) ----------------------------------------------------
+
+    #: Crosswalk columns holding codes (matched exactly, case-insensitively) and names (normalised).
+    CROSSWALK_CODES = ("KATO", "ADM1_PCODE", "ISO_3166_2", "ISO_3166_2_old_alpha", "plotly_ADM1_PCODE", "kazstat_REF_AREA")
+    CROSSWALK_NAMES = ("ISO_3166_2_name", "geokz_ADM1_EN", "geokz_ADM1_KK", "geokz_ADM1_RU", "plotly_ADM1_EN",
+                       "kazstat_name_en", "kazstat_name_ru", "kazstat_name_kk", "bns2023_name_kk", "odk_city_population_name")
+    #: What a region column may say for the country as a whole.
+    NATIONAL_NAMES = ("KZ", "KAZ", "398", "000000000", "Kazakhstan", "Republic of Kazakhstan", "Казахстан",
+                      "Республика Казахстан", "Қазақстан", "Қазақстан Республикасы", "Total", "Всего", "Барлығы")
+
+    def add_crosswalk(self, frame: pd.DataFrame) -> None:
+        """Learn the codes and names of the crosswalk (one row per 2024 region): KATO, ISO 3166-2 alpha and
+        numeric, ADM1 p-codes, kazstat codes, names in kk/ru/en. A name shared by two regions (``Алматы`` is the
+        region in Kazakh and the city in Russian) is left out: it must be written with a code or a marker."""
+        df = frame.fillna("").astype(str)
+        found: dict[str, set[str]] = {}
+        for _, row in df.iterrows():
+            target = row.get("kazstat_REF_AREA", "").strip()
+            if target not in self.index:
+                continue
+            for c in self.CROSSWALK_CODES:
+                if row.get(c, "").strip():
+                    found.setdefault(row[c].strip().upper(), set()).add(target)
+            names = [_name_key(row[c]) for c in self.CROSSWALK_NAMES if row.get(c, "").strip()]
+            kind = "city:" if any(k.startswith("city:") for k in names) else "region:"
+            for key in names:  # "Шымкент" without a marker is the city too, unless ambiguous ("Алматы")
+                bare = key.partition(":")[2] if ":" in key else key
+                found.setdefault(bare, set()).add(target)
+                found.setdefault(kind + bare, set()).add(target)
+        plain = self.frame[~self.frame["code"].str.contains("@") & (self.frame["level"] == "region")
+                           & (self.frame["territory"] != "pre2018")]
+        for code, name in zip(plain["canonical"], plain["name_en"]):
+            key = _name_key(name)
+            found.setdefault(key, set()).add(code)
+            if ":" in key:
+                found.setdefault(key.partition(":")[2], set()).add(code)
+        self.aliases = {k: next(iter(v)) for k, v in found.items() if len(v) == 1 and k}
+        self.ambiguous = {k for k, v in found.items() if len(v) > 1}
+        self.national = {_name_key(n) for n in self.NATIONAL_NAMES} | {n.upper() for n in self.NATIONAL_NAMES}
+
+    def lookup(self, text: str) -> str | None:
+        """The table's code for ``text`` in any code system or language; ``""`` for the whole country;
+        ``None`` when unknown (or ambiguous)."""
+        text = text.strip()
+        if text in self.index:
+            return text
+        aliases = getattr(self, "aliases", {})
+        for key in (text.upper(), _name_key(text)):
+            if key in aliases:
+                return aliases[key]
+        if text.upper() in getattr(self, "national", ()) or _name_key(text) in getattr(self, "national", ()):
+            return ""
+        return None
+
     def __contains__(self, code: str) -> bool:
         return code in self.index
 
@@ -234,6 +291,9 @@ class Repository:
     translations: dict = field(default_factory=dict, repr=False)
     metadata_errors: list[RowError] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # files under data/ that are not indicator CSVs
+    skipped: list[RowError] = field(default_factory=list)  # files or inputs not read, each with what was expected
+    unchanged: list = field(default_factory=list)  # Unchanged: files whose content hash was given as known
+    config: str = ""  # "config_data.yml" when its inputs chose the files
 
     @property
     def errors(self) -> list[RowError]:
@@ -279,14 +339,14 @@ class Repository:
         group, dot, rest = key.partition(".")
         return bool(dot) and rest in self.translations.get(lang, {}).get(group, {})
 
-    def titles(self, indicator_id: str, kind: str = "national") -> dict[str, str]:
+    def titles(self, indicator_id: str, kind: str = "national", fits=None) -> dict[str, str]:
         """Indicator title in kk/ru/en.
 
         ``kind="national"`` (default): Kazakhstan's national indicator title
         (``national_indicators.<id>-title``, which is what the platform's ``graph_title`` and
         ``indicator_available`` point to), falling back to the global title.  ``kind="global"``: the UN
         title (``global_indicators.<id>-title``; ``indicator_name`` in the config).  A language with
-        neither gets ``''``.
+        neither gets ``''``. ``fits(text, lang)``: a candidate it rejects (a literal in another language) is passed over.
         """
         m = self.meta.get(indicator_id, {})
         national = [m.get("graph_title"), m.get("indicator_available"), f"national_indicators.{indicator_id}-title"]
@@ -299,7 +359,7 @@ class Repository:
             raise ValueError("kind must be 'national' or 'global'")
         out = {}
         for lang in LANGUAGES:
-            out[lang] = next((t for t in (self._text(k, lang) for k in order) if t), "")
+            out[lang] = next((t for t in (self._text(k, lang) for k in order) if t and (fits is None or fits(t, lang))), "")
         return out
 
     def _text(self, value, lang: str) -> str | None:
@@ -333,6 +393,32 @@ class Repository:
         group, dot, code = key.partition(".")
         return {lang: self.translate(key, lang) if self._resolves(key, lang) else (code if dot else key) for lang in LANGUAGES}
 
+    def column_labels(self) -> dict[tuple[str, str], dict[str, str]]:
+        """Every disaggregation column of the accepted files (``(column, "")``) and each of its values
+        (``(column, code)``) with labels in kk/ru/en from ``translations/`` -- ``<lang>/<column>.yml`` (SDMX-style
+        groups such as ``SEX.yml``) or ``<lang>/data.yml`` (Open SDG's group for data columns and values); ``''``
+        where the repository has none. Units and region columns are left out (they have their own tables)."""
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        skip = {"Year", "Value", *UNIT_COLUMNS, *GEO_COLUMNS}
+        for f in self.files:
+            if not f.ok:
+                continue
+            for c in f.columns:
+                if c in skip or c not in f.frame:
+                    continue
+                if (c, "") not in out:
+                    out[(c, "")] = {lang: self._label_of(c, "", lang) for lang in LANGUAGES}
+                for code in pd.unique(f.frame[c]):
+                    if code != "" and (c, code) not in out:
+                        out[(c, code)] = {lang: self._label_of(c, code, lang) for lang in LANGUAGES}
+        return out
+
+    def _label_of(self, column: str, code: str, lang: str) -> str:
+        groups = self.translations.get(lang, {})
+        if code == "":
+            return groups.get("data", {}).get(column, "")
+        return groups.get(column, {}).get(code) or groups.get("data", {}).get(code, "")
+
     def label(self, group: str, code: str, lang: str) -> str:
         """Label of a disaggregation value, e.g. ``label("SEX", "F", "ru")``; the code itself when untranslated."""
         if code == "":
@@ -343,6 +429,22 @@ class Repository:
 # --------------------------------------------------------------------------------------------------
 # code table
 
+_NAME_NOISE = re.compile(r"\b(область|обл|облысы|region|oblysy|oblast|province)\b")
+_CITY_MARK = re.compile(r"^(г|город|city of)\s+|\s+(қаласы|қ|city|г)$|\((city|қала|город)\)")
+
+
+def _name_key(name: str) -> str:
+    """A region name reduced for matching: case, ё/е, punctuation, "область/облысы/Region" dropped; a city marker
+    (``г. Алматы``, ``Алматы қаласы``, ``Almaty (city)``, ``г_Алматы``) kept as a ``city:`` prefix."""
+    text = " ".join(str(name).replace("_", " ").replace("ё", "е").replace("Ё", "Е").casefold().split())
+    text = re.sub(r"[.,;:\"'«»]", " ", text)
+    text = " ".join(text.split())
+    city = bool(_CITY_MARK.search(text))
+    text = _CITY_MARK.sub(" ", text)
+    region = bool(_NAME_NOISE.search(text))
+    text = " ".join(_NAME_NOISE.sub(" ", text).split())
+    return ("city:" if city else "region:" if region else "") + text
+
 
 def _resolve_path(path) -> Path:
     p = Path(path)
@@ -351,11 +453,15 @@ def _resolve_path(path) -> Path:
     return p
 
 
-def load_code_table(path=DEFAULT_CODE_TABLE) -> CodeTable:
-    """Load ``fixtures/ref_area_codes.csv`` (relative paths are tried from the CWD, then the project root)."""
+def load_code_table(path=DEFAULT_CODE_TABLE, crosswalk=DEFAULT_CROSSWALK) -> CodeTable:
+    """Load ``fixtures/ref_area_codes.csv`` (relative paths are tried from the CWD, then the project root) and
+    the region crosswalk (``fixtures/kz_regions_crosswalk.csv``; ``None``: codes of the table only)."""
     p = _resolve_path(path)
     frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return CodeTable(frame, source=str(p))
+    table = CodeTable(frame, source=str(p))
+    if crosswalk is not None:
+        table.add_crosswalk(pd.read_csv(_resolve_path(crosswalk), dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+    return table
 
 
 # --------------------------------------------------------------------------------------------------
@@ -404,7 +510,7 @@ def _layout(text: str, bom: bool) -> dict:
             "final_newline": text.endswith("\n"), "trailing_blank_columns": 0}
 
 
-def _parse_text(text: str, indicator_id: str, rel: str, allowed: frozenset, bom: bool = False) -> _Parsed:
+def _parse_text(text: str, indicator_id: str, rel: str, allowed: frozenset | None, bom: bool = False) -> _Parsed:
     errors: list[RowError] = []
     warnings: list[RowError] = []
     layout = _layout(text, bom)
@@ -431,7 +537,7 @@ def _parse_text(text: str, indicator_id: str, rel: str, allowed: frozenset, bom:
             errors.append(RowError(rel, 1, f"column {h!r} appears twice"))
         seen.add(h)
     for h in header:
-        if h and h not in allowed:
+        if h and allowed is not None and h not in allowed:
             errors.append(RowError(rel, 1, f"unknown column {h!r}"))
     for req in ("Year", "Value"):
         if req not in seen:
@@ -492,8 +598,11 @@ def _parse_text(text: str, indicator_id: str, rel: str, allowed: frozenset, bom:
     return result
 
 
-def _parse_file(path: Path, indicator_id: str, rel: str, allowed: frozenset) -> _Parsed:
-    raw = path.read_bytes()
+def _parse_file(path: Path, indicator_id: str, rel: str, allowed: frozenset | None) -> _Parsed:
+    return _parse_bytes(path.read_bytes(), indicator_id, rel, allowed)
+
+
+def _parse_bytes(raw: bytes, indicator_id: str, rel: str, allowed: frozenset | None) -> _Parsed:
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:
         text = raw.decode("utf-8-sig")
@@ -577,6 +686,8 @@ def _empty_frame(columns: list[str]) -> pd.DataFrame:
 def _validate(parsed: list[_Parsed], codes: CodeTable, duplicates: str) -> list[IndicatorFile]:
     if duplicates not in DUPLICATE_POLICIES:
         raise ValueError(f"duplicates must be one of {DUPLICATE_POLICIES}")
+    for p in parsed:
+        _map_geography(p, codes)
     nfiles = len(parsed)
     sizes = np.array([len(p.matrix) for p in parsed], dtype=np.int64)  # header errors leave no rows
     N = int(sizes.sum())
@@ -696,8 +807,8 @@ def _validate(parsed: list[_Parsed], codes: CodeTable, duplicates: str) -> list[
                                      f"region {region_code[i]}" if region_code[i] else "national",
                                      dims[i] or "totals") if x)
         j = first_of[i]
-        same = "same value" if value[j] == value[i] else f"{vtxt[j]} there, {vtxt[i]} here"
-        return f"duplicate key ({what}) first seen on line {line[j]} ({same})"
+        same = "same value" if value[j] == value[i] else "different values"
+        return f"duplicate key ({what}) first seen on line {line[j]} (line {line[j]}: {vtxt[j]}, line {line[i]}: {vtxt[i]}; {same})"
 
     if duplicates == "error":
         problems.append((is_dup, dup_reason))
@@ -752,6 +863,62 @@ def _validate(parsed: list[_Parsed], codes: CodeTable, duplicates: str) -> list[
     return out
 
 
+#: Headers that name a region column in other repositories (compared case-insensitively).
+GEO_NAME_HEADERS = frozenset({"территория", "регион", "область", "аймақ", "өңір", "облыс", "region", "area", "territory",
+                              "geoname", "geo", "geography", "ref_area_name", "регион/область"})
+
+
+def _map_geography(p: _Parsed, codes: CodeTable) -> None:
+    """Bring a file's region column to the table's codes, whatever the code system (in place).
+
+    * ``REF_AREA`` / ``GeoCode`` cells the table does not know are looked up in the crosswalk (KATO, ISO 3166-2
+      ``KZ-AKT`` / ``KZ-15``, ADM1 p-codes, names in kk/ru/en);
+    * a column of region *names* (``Территория``, ``Region``, … or any column whose values are mostly region names)
+      becomes ``REF_AREA`` (one warning at line 1 says so); the country as a whole becomes national (empty).
+    Cells that stay unknown are reported by the validation as ``unknown region code`` with their line."""
+    if not len(p.matrix) or not p.header:
+        return
+    for h in GEO_COLUMNS:
+        if h in p.header:
+            j = p.header.index(h)
+            _recode(p.matrix, j, codes)
+    if "REF_AREA" in p.header or "GeoCode" in p.header:
+        geo_done = True
+    else:
+        geo_done = False
+    for j, h in enumerate(list(p.header)):
+        if h in NATIONAL_COLUMNS or h in OPEN_SDG_COLUMNS or h.casefold() in ("year", "value"):
+            continue
+        values = [v for v in pd.unique(p.matrix[:, j]) if v != ""]
+        if not values:
+            continue
+        known = sum(bool(codes.lookup(v)) for v in values)
+        if h.casefold() not in GEO_NAME_HEADERS and known * 2 < len(values) + (len(values) == 1):
+            continue
+        if geo_done:
+            p.warnings.append(RowError(p.path, 1, f"column {h!r} holds region names; the region code column is used"))
+            p.matrix = np.delete(p.matrix, j, axis=1)
+            p.header = p.header[:j] + p.header[j + 1:]
+            return
+        _recode(p.matrix, j, codes)
+        p.header = p.header[:j] + ["REF_AREA"] + p.header[j + 1:]
+        p.warnings.append(RowError(p.path, 1, f"column {h!r} read as REF_AREA (region names)"))
+        return
+
+
+def _recode(matrix: np.ndarray, j: int, codes: CodeTable) -> None:
+    column = matrix[:, j]
+    mapping = {}
+    for v in pd.unique(column):
+        if v == "" or v in codes.index:
+            continue
+        found = codes.lookup(v)
+        if found is not None:
+            mapping[v] = found
+    if mapping:
+        matrix[:, j] = np.array([mapping.get(v, v) for v in column], dtype=object)
+
+
 def _allowed_columns(repo_root=None, extra: Iterable[str] = ()) -> frozenset:
     allowed = set(NATIONAL_COLUMNS) | set(OPEN_SDG_COLUMNS) | set(extra)
     if repo_root is not None:
@@ -762,8 +929,9 @@ def _allowed_columns(repo_root=None, extra: Iterable[str] = ()) -> frozenset:
 
 
 def _indicator_id(path: Path) -> str:
-    m = _FILE_NAME.match(path.name)
-    return m["id"] if m else path.stem
+    """sdg-build's rule: the file name without its extension and without an ``indicator_`` prefix."""
+    stem = Path(path).stem
+    return stem[len("indicator_"):] if stem.startswith("indicator_") else stem
 
 
 def read_indicator_csv(path, *, repo_root=None, codes: CodeTable | None = None, duplicates: str = "error",
@@ -806,24 +974,119 @@ def _load_yaml(path: Path, rel: str, errors: list[RowError]):
     return None
 
 
-def _load_metadata(root: Path, ids: set[str] | None, errors: list[RowError]) -> dict[str, dict]:
-    meta: dict[str, dict] = {}
-    for sub in ("meta", "indicator-config"):  # indicator-config wins over meta on a shared key
-        d = root / sub
-        if not d.is_dir():
+def _meta_yml(path: Path, rel: str, errors: list[RowError]):
+    return _load_yaml(path, rel, errors)
+
+
+def _meta_md(path: Path, rel: str, errors: list[RowError]):
+    """A Jekyll/Open SDG ``.md`` metadata file: YAML front matter between ``---`` lines (the body is ignored)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        errors.append(RowError(rel, 0, f"not UTF-8 text: {exc.reason}"))
+        return None
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        errors.append(RowError(rel, 1, "no YAML front matter (expected a first line '---')"))
+        return None
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        errors.append(RowError(rel, 1, "the YAML front matter is not closed (expected a line '---')"))
+        return None
+    try:
+        return yaml.load("\n".join(lines[1:end]), Loader=_YamlLoader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        errors.append(RowError(rel, (mark.line + 2) if mark else 0, f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+
+
+def _pairs_to_meta(rows) -> dict:
+    """(field, value) rows of a spreadsheet/CSV metadata file (sdg-build InputExcelMeta/InputCsvMeta): a first
+    column that only numbers the rows is dropped, a header row such as ``Field name, Field value`` skipped."""
+    meta = {}
+    for row in rows:
+        cells = ["" if c is None else (str(c).strip() if not isinstance(c, float) or c == c else "") for c in row]
+        cells = [c for c in cells if c != ""]
+        if len(cells) >= 3 and (cells[0].isdigit() or cells[0] in ("#", "№", "No", "N")):
+            cells = cells[1:]  # a numbering column
+        if len(cells) < 2:
             continue
-        for p in sorted(d.glob("*.yml")):
-            if ids is not None and p.stem not in ids:
-                continue
-            rel = str(p.relative_to(root))
-            data = _load_yaml(p, rel, errors)
-            if data is None:
-                data = {}
-            if not isinstance(data, dict):
-                errors.append(RowError(rel, 0, f"expected a mapping, got {type(data).__name__}"))
-                continue
-            meta.setdefault(p.stem, {}).update({str(k): v for k, v in data.items() if k not in (None, "")})
+        key, value = cells[0], cells[1]
+        if key.casefold() in ("field", "field name", "key", "поле") and not meta:
+            continue
+        meta[key] = value
     return meta
+
+
+def _meta_xlsx(path: Path, rel: str, errors: list[RowError]):
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            return _pairs_to_meta(sheet.iter_rows(values_only=True))
+        finally:
+            book.close()
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        errors.append(RowError(rel, 0, f"not a readable Excel file (expected field names and values in the first "
+                                       f"sheet): {exc.__class__.__name__}"))
+        return None
+
+
+def _meta_csv(path: Path, rel: str, errors: list[RowError]):
+    try:
+        return _pairs_to_meta(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        errors.append(RowError(rel, 0, f"not a readable metadata CSV (field,value): {exc}"))
+        return None
+
+
+_META_READERS = {".yml": _meta_yml, ".yaml": _meta_yml, ".md": _meta_md, ".xlsx": _meta_xlsx, ".csv": _meta_csv}
+
+
+def _load_metadata(root: Path, ids: set[str] | None, errors: list[RowError], paths: list[Path] | None = None) -> dict[str, dict]:
+    """Metadata of every indicator: ``meta/*.yml``, ``meta/*.md`` (front matter), ``meta/*.xlsx``, ``meta/*.csv``
+    (or the metadata inputs of ``config_data.yml``), then ``indicator-config/*.yml`` (wins on a shared key)."""
+    meta: dict[str, dict] = {}
+    if paths is None:
+        paths = _default_meta_paths(root)
+    for p in paths:
+        inid = _indicator_id(p)
+        if ids is not None and inid not in ids:
+            continue
+        rel = _rel(p, root)
+        reader = _META_READERS.get(p.suffix.lower())
+        if reader is None:
+            continue
+        data = reader(p, rel, errors)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            errors.append(RowError(rel, 0, f"expected a mapping, got {type(data).__name__}"))
+            continue
+        meta.setdefault(inid, {}).update({str(k): v for k, v in data.items() if k not in (None, "")})
+    return meta
+
+
+def _default_meta_paths(root: Path) -> list[Path]:
+    out = []
+    d = root / "meta"
+    if d.is_dir():
+        out += sorted(p for p in d.iterdir() if p.is_file() and p.suffix.lower() in _META_READERS)
+    d = root / "indicator-config"
+    if d.is_dir():
+        out += sorted(d.glob("*.yml"))
+    return out
+
+
+def _rel(p: Path, root: Path) -> str:
+    try:
+        return p.relative_to(root).as_posix()
+    except ValueError:
+        return str(p)
 
 
 def _load_translations(root: Path, errors: list[RowError]) -> dict[str, dict[str, dict[str, str]]]:
@@ -845,34 +1108,248 @@ def _load_translations(root: Path, errors: list[RowError]) -> dict[str, dict[str
     return out
 
 
+#: sdg-build input classes (``inputs:`` of ``config_data.yml``) this reader follows, by what they hold.
+DATA_INPUTS = {"InputCsvData": "csv", "InputSdmxMl_Structure": "sdmx", "InputSdmxMl_StructureSpecific": "sdmx",
+               "InputSdmxMl_Multiple": "sdmx", "InputSdmxMl": "sdmx"}
+META_INPUTS = {"InputYamlMdMeta", "InputYamlMeta", "InputExcelMeta", "InputCsvMeta"}
+CONFIG_FILE = "config_data.yml"
+
+
+@dataclass
+class Inputs:
+    """What a repository holds: data files (kind, path, indicator id), metadata files, and every file or input
+    that will not be read, each with one line saying what was expected (``skipped``)."""
+
+    data: list[tuple[str, Path, str]] = field(default_factory=list)
+    meta: list[Path] = field(default_factory=list)
+    skipped: list[RowError] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    config: str = ""
+
+
+def _data_kind(p: Path) -> str | None:
+    return {".csv": "csv", ".xml": "sdmx"}.get(p.suffix.lower())
+
+
+def find_inputs(root) -> Inputs:
+    """The files to read, as sdg-build would: the ``inputs`` of ``config_data.yml`` when it lists some (any
+    ``path_pattern``, e.g. ``data/*.csv`` holding ``1-4-1.csv``), else ``data/*.csv`` (and SDMX-ML ``data/*.xml``),
+    ``meta/*.{yml,md,xlsx,csv}`` and ``indicator-config/*.yml``."""
+    root = Path(root)
+    out = Inputs()
+    cfg_path = root / CONFIG_FILE
+    inputs = None
+    if cfg_path.is_file():
+        errors: list[RowError] = []
+        cfg = _load_yaml(cfg_path, CONFIG_FILE, errors)
+        out.skipped += errors
+        if isinstance(cfg, dict) and isinstance(cfg.get("inputs"), list) and cfg["inputs"]:
+            inputs = cfg["inputs"]
+            out.config = CONFIG_FILE
+    if inputs is None:
+        ddir = root / "data"
+        for p in sorted(ddir.iterdir()) if ddir.is_dir() else []:
+            if not p.is_file():
+                continue
+            kind = _data_kind(p)
+            if kind is None:
+                out.ignored.append(_rel(p, root))
+                out.skipped.append(RowError(_rel(p, root), 0, "not read: a data file is expected to be CSV "
+                                                             "(Year, disaggregation columns, Value) or SDMX-ML (.xml)"))
+                continue
+            out.data.append((kind, p, _indicator_id(p)))
+        out.meta = _default_meta_paths(root)
+        return out
+    data_seen, meta_seen = set(), set()
+    for n, item in enumerate(inputs, start=1):
+        where = f"{CONFIG_FILE} input {n}"
+        if not isinstance(item, dict):
+            out.skipped.append(RowError(CONFIG_FILE, 0, f"input {n} is not a mapping (expected class: and path_pattern:)"))
+            continue
+        cls = str(item.get("class") or "")
+        pattern = str(item.get("path_pattern") or item.get("source") or "")
+        if cls not in DATA_INPUTS and cls not in META_INPUTS:
+            out.skipped.append(RowError(CONFIG_FILE, 0, f"input {n} ({cls or 'no class'}) not read: supported are "
+                                                        f"{', '.join(sorted(DATA_INPUTS) + sorted(META_INPUTS))}"))
+            continue
+        if not pattern or "://" in pattern or pattern.startswith("/") or ".." in Path(pattern).parts:
+            out.skipped.append(RowError(CONFIG_FILE, 0, f"input {n} ({cls}) not read: expected a path_pattern inside "
+                                                        f"the repository, got {pattern!r}"))
+            continue
+        paths = sorted(p for p in root.glob(pattern) if p.is_file())
+        if not paths:
+            out.skipped.append(RowError(CONFIG_FILE, 0, f"input {n} ({cls}): no file matches {pattern!r}"))
+            continue
+        for p in paths:
+            if cls in META_INPUTS:
+                if p not in meta_seen and p.suffix.lower() in _META_READERS:
+                    meta_seen.add(p)
+                    out.meta.append(p)
+                elif p.suffix.lower() not in _META_READERS:
+                    out.skipped.append(RowError(_rel(p, root), 0, f"not read ({where}, {cls}): expected .yml, .md, .xlsx or .csv metadata"))
+                continue
+            kind = DATA_INPUTS[cls]
+            if kind == "csv" and p.suffix.lower() != ".csv" or kind == "sdmx" and p.suffix.lower() != ".xml":
+                out.skipped.append(RowError(_rel(p, root), 0, f"not read ({where}, {cls}): expected a "
+                                                              f"{'.csv' if kind == 'csv' else '.xml'} file"))
+                continue
+            if p not in data_seen:
+                data_seen.add(p)
+                out.data.append((kind, p, _indicator_id(p)))
+    ic = root / "indicator-config"
+    if ic.is_dir():
+        out.meta += [p for p in sorted(ic.glob("*.yml")) if p not in meta_seen]
+    return out
+
+
+# ---- SDMX-ML
+
+
+_SDMX_TOTALS = ("_T", "_Z")
+_SDMX_DROP = ("FREQ", "TIME_PERIOD", "INDICATOR", "value")
+
+
+def sdmx_to_csv(path, rel: str, default_id: str) -> tuple[list[tuple[str, str]], list[RowError]]:
+    """An SDMX-ML data message (SDMX 2.1 generic or structure-specific, read with the ``sdmx1`` library) as Open SDG
+    CSV texts, one per indicator: ``TIME_PERIOD`` → Year, observation value → Value, every other dimension and
+    attribute a column, totals (``_T``/``_Z``) empty. Indicators come from an ``INDICATOR`` dimension (``1.4.1`` →
+    ``1-4-1``) or, without one, from the file name. Returns ``([(indicator_id, csv_text)], errors)``."""
+    try:
+        import sdmx  # sdmx1; imported here so that CSV-only imports never load it
+    except ImportError:  # pragma: no cover - a declared dependency
+        return [], [RowError(rel, 0, "SDMX-ML needs the sdmx1 library, which is not installed")]
+    try:
+        message = sdmx.read_sdmx(path)
+    except Exception as exc:  # noqa: BLE001 - the parser raises many kinds for a bad file
+        return [], [RowError(rel, 0, f"not readable as SDMX-ML (expected an SDMX 2.1 GenericData or "
+                                     f"StructureSpecificData message): {exc.__class__.__name__}: {str(exc)[:120]}")]
+    if not isinstance(message, sdmx.message.DataMessage) or not message.data:
+        return [], [RowError(rel, 0, "not an SDMX-ML data message (expected a GenericData or StructureSpecificData "
+                                     "message with a DataSet)")]
+    frames = []
+    for dataset in message.data:
+        series = sdmx.to_pandas(dataset, attributes="")
+        if len(series):
+            frames.append(series.reset_index())
+    if not frames:
+        return [], [RowError(rel, 0, "the SDMX-ML message holds no observations")]
+    df = pd.concat(frames, ignore_index=True, sort=False).fillna("")
+    if "TIME_PERIOD" not in df:
+        return [], [RowError(rel, 0, "the SDMX-ML observations have no TIME_PERIOD (expected yearly data)")]
+    df["Year"] = df["TIME_PERIOD"].astype(str).str.slice(0, 4)
+    df["Value"] = format_values(pd.to_numeric(df["value"], errors="coerce").to_numpy(np.float64))
+    df.loc[pd.to_numeric(df["value"], errors="coerce").isna(), "Value"] = df["value"].astype(str)
+    dims = [c for c in df.columns if c not in _SDMX_DROP and c not in ("Year", "Value")]
+    for c in dims:
+        df[c] = df[c].astype(str).replace({t: "" for t in _SDMX_TOTALS})
+    dims = [c for c in dims if (df[c] != "").any()]
+    out = []
+    groups = df.groupby("INDICATOR", sort=True) if "INDICATOR" in df else [(default_id, df)]
+    for inid, part in groups:
+        inid = str(inid).replace(".", "-")
+        buf = io.StringIO()
+        part[["Year", *dims, "Value"]].to_csv(buf, index=False, lineterminator="\n")
+        out.append((inid, buf.getvalue()))
+    return out, []
+
+
+# ---- content hashes (skip unchanged files)
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def translations_digest(root) -> str:
+    """One hash over ``translations/`` (every indicator's titles and labels depend on it)."""
+    tdir = Path(root) / "translations"
+    h = hashlib.sha256()
+    for p in sorted(tdir.glob("*/*.yml")) if tdir.is_dir() else []:
+        h.update(p.relative_to(tdir).as_posix().encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@dataclass
+class Unchanged:
+    """A data file whose content hash (data + its metadata + translations) equals the one given as known."""
+
+    indicator_id: str
+    path: str
+    digest: str
+
+
 def read_repository(root, *, codes: CodeTable | None = None, only: set[str] | None = None,
-                    duplicates: str = "error", metadata: bool = True) -> Repository:
+                    duplicates: str = "error", metadata: bool = True, known: dict[str, str] | None = None) -> Repository:
     """Read and validate a whole Open SDG data repository.
+
+    Which files: :func:`find_inputs` (``config_data.yml``'s inputs, else ``data/``, ``meta/``, ``indicator-config/``).
+    Any disaggregation column is read (its labels come from ``translations/``); a region column in any code system
+    or a column of region names is mapped through the code table and crosswalk (:func:`_map_geography`).
 
     ``only`` restricts to these indicator ids.  ``duplicates`` -- see :func:`read_indicator_csv`; note
     that the national set *has* repeated keys in 18 files, so importing it needs ``duplicates="first"``.
-    ``metadata=False`` skips meta/, indicator-config/ and translations/ (data only).
+    ``metadata=False`` skips meta/, indicator-config/ and translations/ (data only).  ``known``: path → content
+    hash of files imported before; a file whose hash is unchanged is not parsed but listed in ``repo.unchanged``.
     """
     root = Path(root)
     codes = codes if codes is not None else load_code_table()
-    allowed = _allowed_columns(root)
-    ddir = root / "data"
-    parsed, ignored = [], []
-    for p in sorted(ddir.iterdir()) if ddir.is_dir() else []:
-        if not p.is_file():
+    inputs = find_inputs(root)
+    skipped = list(inputs.skipped)
+    meta_by_id: dict[str, list[Path]] = {}
+    for p in inputs.meta:
+        meta_by_id.setdefault(_indicator_id(p), []).append(p)
+    tdigest = translations_digest(root) if metadata else ""
+    parsed, unchanged, digests, taken = [], [], {}, {}
+    for kind, p, inid in inputs.data:
+        rel = _rel(p, root)
+        if only is not None and inid not in only and kind == "csv":
             continue
-        m = _FILE_NAME.match(p.name)
-        if not m:
-            ignored.append(str(p.relative_to(root)))
+        raw = p.read_bytes()
+        meta_bytes = [m.read_bytes() for m in meta_by_id.get(inid, ())] if metadata else []
+        digest = _digest(raw, *meta_bytes, tdigest.encode(), duplicates.encode())  # a stricter read is a new read
+        if known and known.get(rel) == digest:
+            unchanged.append(Unchanged(inid, rel, digest))
+            taken[inid] = rel
             continue
-        if only is not None and m["id"] not in only:
+        if kind == "sdmx":
+            texts, errors = sdmx_to_csv(p, rel, inid)
+            skipped += errors
+            pieces = [(i, t, False) for i, t in texts]
+        else:
+            pieces = [(inid, raw, True)]
+        for piece_id, body, is_bytes in pieces:
+            if only is not None and piece_id not in only:
+                continue
+            if piece_id in taken:
+                skipped.append(RowError(rel, 0, f"not read: indicator {piece_id} is already read from {taken[piece_id]}"))
+                continue
+            taken[piece_id] = rel
+            item = _parse_bytes(body, piece_id, rel, None) if is_bytes else _parse_text(body, piece_id, rel, None)
+            parsed.append(item)
+            digests[(piece_id, rel)] = digest
+    files = []
+    for f in _validate(parsed, codes, duplicates):
+        if {e.reason for e in f.errors} == {"missing column 'Year'", "missing column 'Value'"}:
+            skipped.append(RowError(f.path, 1, "not read: not an Open SDG data file (expected a header with Year, "
+                                               "the disaggregation columns and Value)"))
             continue
-        parsed.append(_parse_file(p, m["id"], str(p.relative_to(root)), allowed))
-    files = _validate(parsed, codes, duplicates)
-    repo = Repository(str(root), files, codes, ignored=ignored)
+        f.digest = digests.get((f.indicator_id, f.path), "")
+        files.append(f)
+    repo = Repository(str(root), files, codes, ignored=inputs.ignored)
+    repo.skipped = skipped
+    repo.unchanged = unchanged
+    repo.config = inputs.config
     if metadata:
-        repo.meta = _load_metadata(root, only, repo.metadata_errors)
-        repo.translations = _load_translations(root, repo.metadata_errors)
+        wanted = {f.indicator_id for f in files}
+        wanted = wanted if only is None else wanted & set(only)
+        repo.meta = _load_metadata(root, wanted if (known or only is not None) else only, repo.metadata_errors,
+                                   inputs.meta)
+        if files or not known:
+            repo.translations = _load_translations(root, repo.metadata_errors)
     return repo
 
 

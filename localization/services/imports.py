@@ -29,12 +29,15 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..core import opensdg
-from ..models import GlobalIndicator, Goal, ImportRun, Indicator, IndicatorValue, Region, Target
+from ..reference import looks_russian
+from ..models import (DisaggregationLabel, GlobalIndicator, Goal, ImportedFile, ImportRun, Indicator, IndicatorValue,
+                      Region, Target)
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,12 @@ _MESSAGES = [
     (r"non-numeric value (?P<x>.+)", gettext_noop("non-numeric value %(x)s")),
     (r"non-finite value (?P<x>.+)", gettext_noop("non-numeric value %(x)s")),
     (r"unknown region code (?P<x>.+) in (?P<c>REF_AREA|GeoCode)", gettext_noop("unknown region code %(x)s in %(c)s")),
+    (r"duplicate key \((?P<x>.*)\) first seen on line (?P<n>\d+) \(line \d+: (?P<a>[^,]*), line (?P<m>\d+): "
+     r"(?P<b>[^;]*); [a-z ]+\); this row dropped",
+     gettext_noop("duplicate key (%(x)s): line %(n)s has %(a)s, line %(m)s has %(b)s; the first row is kept, this one left out")),
+    (r"duplicate key \((?P<x>.*)\) first seen on line (?P<n>\d+) \(line \d+: (?P<a>[^,]*), line (?P<m>\d+): "
+     r"(?P<b>[^;]*); [a-z ]+\)",
+     gettext_noop("duplicate key (%(x)s): line %(n)s has %(a)s, line %(m)s has %(b)s")),
     (r"duplicate key \((?P<x>.*)\) first seen on line (?P<n>\d+).*row dropped",
      gettext_noop("duplicate key (%(x)s), first seen on line %(n)s; this row was left out")),
     (r"duplicate key \((?P<x>.*)\) first seen on line (?P<n>\d+).*",
@@ -122,6 +131,28 @@ _MESSAGES = [
     (r"no data/indicator_<id>.csv file found", gettext_noop("no data/indicator_<id>.csv file found")),
     (r"(?P<x>.+) is not a national indicator code.*", gettext_noop("%(x)s is not a national indicator code (such as 1-2-1)")),
     (r"the import stopped on an internal error", gettext_noop("the import stopped on an internal error")),
+    (r"column (?P<x>.+) read as REF_AREA \(region names\)", gettext_noop("column %(x)s read as the region column (region names)")),
+    (r"column (?P<x>.+) holds region names; the region code column is used",
+     gettext_noop("column %(x)s holds region names; the region code column is used")),
+    (r"not read: a data file is expected to be CSV.*",
+     gettext_noop("not read: a data file must be CSV (Year, disaggregation columns, Value) or SDMX-ML (.xml)")),
+    (r"not read: not an Open SDG data file.*",
+     gettext_noop("not read: not an Open SDG data file (expected a header with Year, the disaggregation columns and Value)")),
+    (r"input (?P<n>\d+) \((?P<c>.*)\) not read: supported are (?P<x>.*)",
+     gettext_noop("input %(n)s (%(c)s) not read: supported are %(x)s")),
+    (r"input (?P<n>\d+) \((?P<c>.*)\) not read: expected a path_pattern.*",
+     gettext_noop("input %(n)s (%(c)s) not read: expected a path_pattern inside the repository")),
+    (r"input (?P<n>\d+) \((?P<c>.*)\): no file matches (?P<x>.*)", gettext_noop("input %(n)s (%(c)s): no file matches %(x)s")),
+    (r"not read \((?P<c>.*)\): expected (?P<x>.*)", gettext_noop("not read (%(c)s): expected %(x)s")),
+    (r"not read: indicator (?P<x>\S+) is already read from (?P<y>.*)", gettext_noop("not read: indicator %(x)s is already read from %(y)s")),
+    (r"not readable as SDMX-ML.*", gettext_noop("not readable as SDMX-ML (expected an SDMX 2.1 GenericData or StructureSpecificData message)")),
+    (r"not an SDMX-ML data message.*", gettext_noop("not an SDMX-ML data message (expected GenericData or StructureSpecificData with a DataSet)")),
+    (r"the SDMX-ML message holds no observations", gettext_noop("the SDMX-ML message holds no observations")),
+    (r"the SDMX-ML observations have no TIME_PERIOD.*", gettext_noop("the SDMX-ML observations have no TIME_PERIOD (expected yearly data)")),
+    (r"no YAML front matter.*", gettext_noop("no YAML front matter (expected a first line '---')")),
+    (r"the YAML front matter is not closed.*", gettext_noop("the YAML front matter is not closed (expected a line '---')")),
+    (r"not a readable Excel file.*", gettext_noop("not a readable Excel file (expected field names and values in the first sheet)")),
+    (r"no data file found.*", gettext_noop("no data file found (expected data/indicator_<id>.csv files, or the inputs listed in config_data.yml)")),
 ]
 _MESSAGES = [(re.compile(pattern + "$"), template) for pattern, template in _MESSAGES]
 _LOCATED = re.compile(r"^(?P<where>.*?:\d+): (?P<reason>.*)$", re.S)
@@ -214,6 +245,28 @@ def _en(repo: opensdg.Repository, key) -> str:
     return " ".join(text.split())
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_KAZAKH = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_KEY_LIKE = re.compile(r"[\w-]+\.[\w.-]+")
+_RUSSIAN_ENDINGS = re.compile(r"(ого|его|ой|ый|ий|ая|ия|ие|ые|ых|ения|ости)\b")
+
+
+def _fits_language(text: str, lang: str) -> bool:
+    """A literal title (no translation key) is one language: a Russian text must not become the English or Kazakh
+    title of an indicator (a foreign repository often gives ``graph_title: Доля населения…``)."""
+    if not text:
+        return True
+    if _KEY_LIKE.fullmatch(text):  # an untranslated key such as national_indicators.3-1-1-title is no title
+        return False
+    if lang == "en":
+        return not _CYRILLIC.search(text)
+    if lang == "kk":
+        return bool(_KAZAKH.search(text)) or bool(_CYRILLIC.search(text)) and not looks_russian(text) and not _RUSSIAN_ENDINGS.search(text)
+    if lang == "ru":
+        return bool(_CYRILLIC.search(text)) and not _KAZAKH.search(text)
+    return True
+
+
 @dataclass
 class IndicatorPlan:
     code: str
@@ -232,7 +285,7 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
     if len(parts) < 3 or not parts[0].isdigit() or int(parts[0]) not in refs.goals or len(indicator_id) > 24:
         raise FileRejected([f"{path}:0: {indicator_id!r} is not a national indicator code (goal-target-indicator, e.g. 1-2-1)"])
     meta = repo.meta.get(indicator_id, {})
-    titles = repo.titles(indicator_id)
+    titles = repo.titles(indicator_id, fits=_fits_language)
     unit = ""
     computation_units = meta.get("computation_units")
     if isinstance(computation_units, str) and computation_units:
@@ -259,7 +312,7 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
         "unit_en": labels.get("en", "")[:120],
         "customisation": _en(repo, meta.get("customisation"))[:40],
         "reporting_status": str(meta.get("reporting_status") or "")[:20],
-        "source": " — ".join(x for x in (compilation, data) if x)[:300],
+        "source": " — ".join(x for x in (compilation, data) if x)[:300].rstrip(),  # clipped text ends clean
         "global_indicator_id": global_pk,
     }
     target_pk = refs.targets.get(f"{parts[0]}.{parts[1]}")
@@ -579,7 +632,8 @@ class _Prepared:
     rows: Rows
 
 
-def _write_group(group: list[_Prepared], refs: References, writer: ValueWriter, *, user, reason: str) -> list[FileOutcome]:
+def _write_group(group: list[_Prepared], refs: References, writer: ValueWriter, *, user, reason: str
+                 ) -> tuple[list[FileOutcome], dict[str, int]]:
     """Write a group of validated files in the current transaction. Raises FileRejected / DatabaseError."""
     indicators = apply_indicators([p.indicator for p in group], refs, user=user, reason=reason)
     known = [indicators[p.file.indicator_id].pk for p in group if p.file.indicator_id in refs.indicators]
@@ -594,7 +648,7 @@ def _write_group(group: list[_Prepared], refs: References, writer: ValueWriter, 
         plans.append(plan)
         outcomes.append(FileOutcome(p.file.indicator_id, p.file.path, len(plan.new), len(plan.changed), plan.unchanged))
     apply_plans(writer, plans, user_id=getattr(user, "pk", None), reason=reason, now=now)
-    return outcomes
+    return outcomes, {code: indicator.pk for code, indicator in indicators.items()}
 
 
 def _save_progress(run: ImportRun, **fields) -> None:
@@ -617,37 +671,109 @@ def _gc_paused():
 
 
 def import_repository(root, *, user=None, source: str = "", run: ImportRun | None = None, only=None,
-                      duplicates: str | None = None) -> ImportRun:
+                      duplicates: str | None = None, skip_unchanged: bool = True) -> ImportRun:
     """Import a whole Open SDG data repository; returns the finished :class:`ImportRun`.
 
     ``only``: indicator ids to import (default: every ``data/indicator_*.csv``). ``duplicates``: the reader's
-    policy for repeated keys (default: :func:`national_duplicates`). The run's ``warnings`` attribute lists the
-    rows the reader repaired or skipped.
+    policy for repeated keys: ``"first"`` (default, what the Open SDG platform shows) or ``"error"`` (strict). The run's ``warnings`` attribute lists the
+    rows the reader repaired or skipped, and every file or input it did not read with what it expected.
+    ``skip_unchanged``: a file whose content hash (data, its metadata, the translations) is the one stored at its
+    last import, for an indicator whose values nobody changed since, is not read again (``files_unchanged``).
     """
     with _gc_paused():
-        return _import_repository(Path(root), user=user, source=source, run=run, only=only, duplicates=duplicates)
+        return _import_repository(Path(root), user=user, source=source, run=run, only=only, duplicates=duplicates,
+                                  skip_unchanged=skip_unchanged)
 
 
-def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, only, duplicates: str | None) -> ImportRun:
+def _values_state(indicator_ids=None) -> dict[int, str]:
+    """indicator pk → ``<rows>:<latest updated_at>`` of its stored values (one aggregate query)."""
+    qs = IndicatorValue.objects.all()
+    if indicator_ids is not None:
+        qs = qs.filter(indicator_id__in=list(indicator_ids))
+    rows = (qs.order_by().values("indicator_id").annotate(n=Count("id"), m=Max("updated_at"))
+            .values_list("indicator_id", "n", "m"))  # order_by(): the model ordering would join the GROUP BY
+    return {pk: f"{n}:{m.isoformat() if m else ''}" for pk, n, m in rows}
+
+
+def known_files() -> tuple[dict[str, str], dict[str, int]]:
+    """(path → content hash, path → rows) of the files whose indicators' values are as their last import left
+    them: only those may be skipped."""
+    files = list(ImportedFile.objects.values_list("indicator_id", "path", "digest", "values_state", "rows"))
+    if not files:
+        return {}, {}
+    state = _values_state()
+    by_path: dict[str, list] = {}
+    rows: dict[str, int] = {}
+    for indicator_id, path, digest, values_state, n in files:
+        by_path.setdefault(path, []).append(digest if state.get(indicator_id, "0:") == values_state else None)
+        rows[path] = rows.get(path, 0) + n
+    known = {path: d[0] for path, d in by_path.items() if None not in d and len(set(d)) == 1}
+    return known, {path: rows[path] for path in known}
+
+
+def _record_files(written: list[tuple[_Prepared, FileOutcome, int]], run: ImportRun) -> None:
+    """Store each written file's content hash and its indicator's values state after the import (one aggregate
+    query and one bulk upsert for the whole run). Should this fail, the files are merely read again next time."""
+    if not written:
+        return
+    state = _values_state({pk for _p, _o, pk in written})
+    rows = [ImportedFile(indicator_id=pk, path=p.file.path[:300], digest=p.file.digest, run=run,
+                         values_state=state.get(pk, "0:"), rows=o.created + o.updated + o.unchanged)
+            for p, o, pk in written]
+    ImportedFile.objects.bulk_create(rows, batch_size=BATCH, update_conflicts=True, unique_fields=["indicator", "path"],
+                                     update_fields=["digest", "values_state", "run", "rows", "imported_at"])
+
+
+def learn_columns(repo: opensdg.Repository) -> int:
+    """Store the disaggregation columns and values of a repository with their labels (fills blanks, corrects
+    labels the repository now gives otherwise, never blanks one); returns how many were added or changed."""
+    labels = repo.column_labels()
+    if not labels:
+        return 0
+    existing = {(d.column, d.code): d for d in DisaggregationLabel.objects.all()}
+    new, changed = [], []
+    for (column, code), texts in labels.items():
+        if len(column) > 80 or len(code) > 120:
+            continue
+        values = {f"label_{lang}": text[:300] for lang, text in texts.items() if text}
+        row = existing.get((column, code))
+        if row is None:
+            new.append(DisaggregationLabel(column=column, code=code, **values))
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            changed.append(row)
+    DisaggregationLabel.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+    if changed:
+        DisaggregationLabel.objects.bulk_update(changed, ["label_kk", "label_ru", "label_en"], batch_size=BATCH)
+    return len(new) + len(changed)
+
+
+def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, only, duplicates: str | None,
+                       skip_unchanged: bool = True) -> ImportRun:
     if run is None:
         run = ImportRun.objects.create(user=user, source=(source or str(root))[:300])
     user = user if user is not None else run.user
     reason = clip_reason(f"Open SDG import #{run.pk}: {run.source}")
+    known, known_rows = known_files() if skip_unchanged else ({}, {})
     try:
         repo = opensdg.read_repository(root, codes=code_table(), only=set(only) if only else None,
-                                       duplicates=duplicates or national_duplicates(root))
+                                       duplicates=duplicates or national_duplicates(root), known=known)
     except (OSError, ValueError) as exc:
         _finish(run, errors=[f"{root.name}:0: cannot read the repository: {exc}"], failed=1)
         return run
     files = sorted(repo.files, key=lambda f: sort_key(f.indicator_id))
-    _save_progress(run, files_total=len(files))
+    _save_progress(run, files_total=len(files) + len(repo.unchanged), files_unchanged=len(repo.unchanged),
+                   files_done=len(repo.unchanged), rows_unchanged=sum(known_rows.get(u.path, 0) for u in repo.unchanged))
     errors = [str(e) for e in repo.metadata_errors]
-    _save_progress(run, warnings=[str(w) for w in repo.warnings])
-    if not files:
-        errors.append(f"{root.name}/data:0: no data/indicator_<id>.csv file found")
+    _save_progress(run, warnings=[str(w) for w in repo.skipped] + [str(w) for w in repo.warnings])
+    if not files and not repo.unchanged:
+        where = repo.config or "data/"
+        errors.append(f"{root.name}/{where}:0: no data file found (expected data/indicator_<id>.csv files, or the "
+                      f"inputs listed in config_data.yml)")
     refs = References.load(codes=[f.indicator_id for f in files])
     writer = ValueWriter()
-    totals = Counter()
+    totals = Counter(done=run.files_done, unchanged=run.rows_unchanged)
 
     def count(outcome: FileOutcome) -> None:
         totals["done"] += 1
@@ -680,10 +806,12 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
         _save_progress(run, files_done=totals["done"], files_failed=totals["failed"], rows_created=totals["created"],
                        rows_updated=totals["updated"], rows_unchanged=totals["unchanged"], errors=errors)
 
+    written: list[tuple[_Prepared, FileOutcome, int]] = []  # committed files, for their content hashes
     for group in (g for g in groups if g):
         try:
             with transaction.atomic():
-                outcomes = _write_group(group, refs, writer, user=user, reason=reason)
+                outcomes, pks = _write_group(group, refs, writer, user=user, reason=reason)
+                pending = [(p, o, pks[p.file.indicator_id]) for p, o in zip(group, outcomes)]
                 for outcome in outcomes:
                     count(outcome)
                 progress()
@@ -694,7 +822,8 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
             for p in single:
                 try:
                     with transaction.atomic():
-                        count(_write_group([p], refs, writer, user=user, reason=reason)[0])
+                        outcomes, pks = _write_group([p], refs, writer, user=user, reason=reason)
+                        count(outcomes[0])
                         progress()
                 except FileRejected as exc:
                     count(FileOutcome(p.file.indicator_id, p.file.path, errors=exc.errors))
@@ -704,16 +833,29 @@ def _import_repository(root: Path, *, user, source: str, run: ImportRun | None, 
                         f"{p.file.path}:0: the database refused the file ({exc.__class__.__name__}); nothing from it was imported"]))
                 else:
                     _remember(refs, [p])
+                    written.append((p, outcomes[0], pks[p.file.indicator_id]))
             progress()
         else:
             _remember(refs, group)
+            written += pending
     progress()
     # Issue 10: directions from fixtures/progress for new indicators; values outside an indicator's bounds flagged.
     from localization.services.provenance import after_import
 
     _save_progress(run, warnings=[*(run.warnings or []), *after_import([f.indicator_id for f in files])])
+    try:
+        with transaction.atomic():
+            _record_files(written, run)
+    except DatabaseError:
+        log.exception("storing the content hashes of import %s failed", run.pk)
+    if repo.files:
+        try:
+            with transaction.atomic():
+                learn_columns(repo)
+        except DatabaseError:  # labels are a convenience: the values are in
+            log.exception("learning the disaggregation labels of %s failed", root)
     failed_meta = len({e.file for e in repo.metadata_errors})
-    _finish(run, errors=errors, failed=totals["failed"] + failed_meta + (0 if files else 1))
+    _finish(run, errors=errors, failed=totals["failed"] + failed_meta + (0 if files or repo.unchanged else 1))
     return run
 
 
@@ -737,18 +879,15 @@ def _finish(run: ImportRun, *, errors: list[str], failed: int) -> None:
                    status=ImportRun.Status.FAILED if failed or errors else ImportRun.Status.DONE)
 
 
-def national_duplicates(root) -> str:
-    """The reader's policy for a repeated key: refuse the file — except for the bundled national set.
+def national_duplicates(root=None) -> str:
+    """The reader's default policy for a repeated key: keep the first row, as the Open SDG platform does.
 
     The national platform's own files repeat 171 keys in 18 files (e.g. 17-3-1-3 gives Atyrau 2018 twice); the
-    platform shows the first row, so the national set is imported the same way and every dropped row is
-    reported as a warning. Anything else (uploads, other repositories) must not repeat a key.
+    platform shows the first row, so every repository is imported the same way by default and every dropped row
+    is reported as a warning with both lines and values. ``duplicates="error"`` (``--strict``, the web form's
+    "strict" option) refuses such files instead. ``root`` is accepted for compatibility and ignored.
     """
-    try:
-        national = Path(root).resolve() == NATIONAL_REPOSITORY.resolve()
-    except OSError:
-        national = False
-    return "first" if national else "error"
+    return "first"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -781,8 +920,10 @@ def extract_archive(uploaded, target: Path) -> Path:
             name = PurePosixPath(member.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts or not name.parts:
                 raise ArchiveError(gettext("The archive contains an unsafe file name."))
-            if len(name.parts) >= 2 and name.parts[-2] == "data" and name.name.startswith("indicator_") and name.suffix == ".csv":
+            if len(name.parts) >= 2 and name.parts[-2] == "data" and name.suffix.lower() in (".csv", ".xml"):
                 roots[PurePosixPath(*name.parts[:-2])] += 1
+            elif name.name == opensdg.CONFIG_FILE:  # a repository whose config_data.yml names its inputs
+                roots[PurePosixPath(*name.parts[:-1])] += 10**6
         if not roots:
             raise ArchiveError(gettext("The archive holds no data/indicator_<id>.csv file."))
         root = roots.most_common(1)[0][0]
@@ -792,8 +933,8 @@ def extract_archive(uploaded, target: Path) -> Path:
                 rel = name.relative_to(root)
             except ValueError:
                 continue
-            if rel.parts[0] not in ("data", "meta", "indicator-config", "translations"):
-                continue
+            if rel.parts[0].startswith(".") or rel.parts[0] in ("_site", "_build", "node_modules"):
+                continue  # the repository's inputs may live anywhere its config_data.yml says; tooling folders not
             dest = target.joinpath(*rel.parts)
             dest.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(member) as src, open(dest, "wb") as out:

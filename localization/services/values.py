@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..core import opensdg
-from ..models import Indicator, IndicatorValue, Region
+from ..models import GlobalIndicator, Indicator, IndicatorValue, Region
 from ..permissions import can_edit_region, is_statistics
 from . import imports
 
@@ -348,16 +348,20 @@ def _area_column(code: str) -> str:
     return code.split("@", 1)[0]
 
 
-EXPORT_FIELDS = ["indicator_id", "year", "value", "unit", "area_code", "dims", "source_line", "pk"]
+EXPORT_FIELDS = ["indicator_id", "year", "value", "unit", "area_code", "dims", "source_line", "pk", "source_file",
+                 "indicator__code"]
 
 
 def _frames(qs) -> dict[int, pd.DataFrame]:
-    """indicator pk → rows in source order (the source line, then year, area, dims for entered values)."""
+    """indicator pk → rows in source order: the rows imported from the file the export writes
+    (``data/indicator_<code>.csv``) by their line, then the others (year, area, dims)."""
     rows = list(qs.values_list(*EXPORT_FIELDS))
     if not rows:
         return {}
     df = pd.DataFrame(rows, columns=EXPORT_FIELDS)
-    df["order"] = df["source_line"].fillna(10**9)
+    own = df["source_file"] == "data/indicator_" + df["indicator__code"] + ".csv"
+    df["own_line"] = df["source_line"].where(own)
+    df["order"] = df["own_line"].fillna(10**9)
     df = df.sort_values(["indicator_id", "order", "year", "area_code", "dims", "pk"], kind="stable")
     return {pk: part for pk, part in df.groupby("indicator_id", sort=False)}
 
@@ -394,19 +398,109 @@ def indicator_csv(indicator: Indicator, region: Region | None = None) -> str:
     return opensdg.write_indicator_csv(frame, columns)
 
 
-def csv_zip(indicators, region: Region | None = None) -> bytes:
-    """A zip of ``data/indicator_<code>.csv`` files (one per indicator with published values) that
-    ``import_opensdg`` and the web import read back, plus a README on the source."""
+def _at_source_lines(text: str, lines) -> str:
+    """Put each data row back on the line it was imported from (blank lines between, which Open SDG and pandas
+    skip), so that a re-import of the export finds every row with the same provenance and reports it unchanged.
+    Rows without a line of this file (entered values, other files) follow in order."""
+    rows = text.split("\n")
+    header, body, tail = rows[0], rows[1:-1] if rows[-1] == "" else rows[1:], rows[-1] == ""
+    if len(body) != len(lines):  # a quoted line break: keep the plain layout
+        return text
+    out, current = [header], 1
+    for row, line in zip(body, lines):
+        target = int(line) if line == line and line is not None else 0
+        if target > current + 1:
+            out.extend([""] * (target - current - 1))
+            current = target - 1
+        out.append(row)
+        current += 1
+    return "\n".join(out) + ("\n" if tail else "")
+
+
+def indicator_files(indicators, region: Region | None = None) -> dict[str, str]:
+    """``data/indicator_<code>.csv`` text per indicator with published values, in the national layout."""
     indicators = list(indicators)
     frames = _frames(published(indicators, region))
+    out = {}
+    for indicator in indicators:
+        part = frames.get(indicator.pk)
+        if part is None:
+            continue
+        frame, columns = layout_frame(part)
+        out[f"data/indicator_{indicator.code}.csv"] = _at_source_lines(opensdg.write_indicator_csv(frame, columns),
+                                                                       part["own_line"].tolist())
+    return out
+
+
+def _yaml(mapping: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False, width=10**6)
+
+
+def repository_files(indicators, region: Region | None = None) -> dict[str, str]:
+    """The site's data as an Open SDG data repository laid out like the national platform's:
+
+    * ``data/indicator_<code>.csv`` -- Year, the disaggregation columns, Value (published values only);
+    * ``meta/<code>.md`` -- YAML front matter (``indicator_number``, ``graph_title``/``indicator_available`` and
+      ``computation_units`` as translation keys, ``reporting_status``, ``source_data_1``), as sdg-build's
+      ``InputYamlMdMeta`` reads it;
+    * ``translations/<kk|ru|en>/<group>.yml`` -- ``national_indicators`` (titles), ``UNIT_MEASURE`` (unit labels),
+      one group per disaggregation column (value labels) and ``data`` (column labels), from what the imports learned.
+    """
+    from ..models import DisaggregationLabel
+
+    indicators = list(indicators)
+    files = indicator_files(indicators, region)
+    globals_ = {g.pk: g for g in GlobalIndicator.objects.filter(pk__in=[i.global_indicator_id for i in indicators])}
+    translations: dict[str, dict[str, dict[str, str]]] = {lang: {} for lang in opensdg.LANGUAGES}
+    columns: set[str] = set()
+    for indicator in indicators:
+        path = f"data/indicator_{indicator.code}.csv"
+        if path not in files:
+            continue
+        columns |= set(files[path].split("\n", 1)[0].split(",")) - {"Year", "Value", "UNIT_MEASURE", "REF_AREA"}
+        key = f"{indicator.code}-title"
+        meta = {"indicator_number": indicator.code.replace("-", "."),
+                "graph_title": f"national_indicators.{key}", "indicator_available": f"national_indicators.{key}"}
+        for lang in opensdg.LANGUAGES:
+            title = getattr(indicator, f"title_{lang}", "")
+            if title:
+                translations[lang].setdefault("national_indicators", {})[key] = title
+        if indicator.unit:
+            meta["computation_units"] = f"UNIT_MEASURE.{indicator.unit}"
+            for lang in opensdg.LANGUAGES:
+                label = getattr(indicator, f"unit_{lang}", "")
+                if label:
+                    translations[lang].setdefault("UNIT_MEASURE", {})[indicator.unit] = label
+        if indicator.global_indicator_id:  # the UN indicator it localizes, by its title (as the national meta does)
+            meta["indicator_name"] = globals_[indicator.global_indicator_id].title_en
+        if indicator.reporting_status:
+            meta["reporting_status"] = indicator.reporting_status
+        if indicator.customisation:
+            meta["customisation"] = indicator.customisation
+        if indicator.source:
+            meta["source_data_1"] = indicator.source
+        files[f"meta/{indicator.code}.md"] = "---\n" + _yaml(meta) + "---\n"
+    for label in DisaggregationLabel.objects.filter(column__in=sorted(columns)):
+        for lang in opensdg.LANGUAGES:
+            text = getattr(label, f"label_{lang}")
+            if text:
+                group = "data" if label.code == "" else label.column
+                translations[lang].setdefault(group, {})[label.code or label.column] = text
+    for lang, groups in translations.items():
+        for group, mapping in sorted(groups.items()):
+            files[f"translations/{lang}/{group}.yml"] = _yaml(dict(sorted(mapping.items())))
+    return files
+
+
+def csv_zip(indicators, region: Region | None = None) -> bytes:
+    """The site's data as a zip of an Open SDG data repository (:func:`repository_files`) that ``import_opensdg``,
+    the web import and sdg-build read back, plus a README on the source."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        for indicator in indicators:
-            part = frames.get(indicator.pk)
-            if part is None:
-                continue
-            frame, columns = layout_frame(part)
-            archive.writestr(f"data/indicator_{indicator.code}.csv", opensdg.write_indicator_csv(frame, columns))
+        for path, text in repository_files(indicators, region).items():
+            archive.writestr(path, text)
         archive.writestr("README.txt", readme_text(region))
     return buf.getvalue()
 
@@ -414,7 +508,8 @@ def csv_zip(indicators, region: Region | None = None) -> bytes:
 def readme_text(region: Region | None = None) -> str:
     scope = f"region {region.name_en} (REF_AREA {region.ref_area})" if region else "all regions and the national level"
     return (
-        "Aimaq export in the Open SDG data layout (data/indicator_<id>.csv: Year, disaggregation columns, Value).\n"
+        "Aimaq export in the Open SDG data layout (data/indicator_<id>.csv: Year, disaggregation columns, Value;\n"
+        "meta/<id>.md: YAML front matter; translations/<lang>/<group>.yml).\n"
         f"Scope: {scope}. Published values only (official statistics, values verified by the statistics office, estimates).\n"
         "Official statistics: Bureau of National Statistics of the Agency for Strategic Planning and Reforms of the\n"
         "Republic of Kazakhstan, national SDG reporting platform (kazstat/sdg-data-kazstat, MIT).\n"

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from localization.models import ImportRun, Indicator, IndicatorValue, Region
+from localization.models import DisaggregationLabel, ImportedFile, ImportRun, Indicator, IndicatorValue, Region
 from localization.services import imports
 from localization.services import values as value_service
 
@@ -160,16 +160,16 @@ def test_changed_data_updates_the_value_and_keeps_the_old_one_in_history(nationa
 def test_bad_files_are_reported_by_line_and_nothing_is_imported_from_them(national, tmp_path):
     root = tmp_path / "bad"
     write_csv(root, "1-2-91", "Year,UNIT_MEASURE,REF_AREA,Value\n2020,PT,,5.1\n2021,PT,,5.2\n")  # good
-    write_csv(root, "1-2-92", "Year,UNIT_MEASURE,COLOUR,Value\n2020,PT,red,5.1\n")  # unknown column
+    write_csv(root, "1-2-92", "Year,UNIT_MEASURE,Amount\n2020,PT,5.1\n")  # no Value column
     write_csv(root, "1-2-93", "Year,UNIT_MEASURE,REF_AREA,Value\n2020,PT,,5.1\n2021,PT,,five\n2022,PT,,5.3\n")  # non-numeric
     write_csv(root, "1-2-94", "Year,UNIT_MEASURE,SEX,Value\n2020,PT,F,5.1\n2020,PT,M,4.0\n2020,PT,F,5.9\n")  # duplicate key
     write_csv(root, "1-2-95", "Year,UNIT_MEASURE,REF_AREA,Value\n2020,PT,KZABY,5.1\n2020,PT,KZXXX,4.0\n")  # unknown code
     before = IndicatorValue.objects.count()
-    run = imports.import_repository(root)
+    run = imports.import_repository(root, duplicates="error")
     assert run.status == ImportRun.Status.FAILED
     assert (run.files_total, run.files_failed) == (5, 4)
     errors = "\n".join(run.errors)
-    assert "data/indicator_1-2-92.csv:1: unknown column 'COLOUR'" in errors
+    assert "data/indicator_1-2-92.csv:1: missing column 'Value'" in errors
     assert "data/indicator_1-2-93.csv:3: non-numeric value 'five'" in errors
     assert "data/indicator_1-2-94.csv:4: duplicate key" in errors and "line 2" in errors
     assert "data/indicator_1-2-95.csv:3: unknown region code 'KZXXX'" in errors
@@ -196,27 +196,124 @@ def test_command_lists_every_bad_row_and_exits_non_zero(national, tmp_path):
 def test_command_on_the_national_set_succeeds(national):
     out = io.StringIO()
     call_command("import_opensdg", str(NATIONAL), stdout=out, stderr=io.StringIO())
-    assert "273 files, 273 imported, 0 failed" in out.getvalue() and "0 created, 0 updated" in out.getvalue()
+    # Nothing changed since the module's import: every file is skipped by its content hash, and said so.
+    assert "273 files, 0 imported, 273 unchanged (skipped), 0 failed" in out.getvalue()
+    assert "0 created, 0 updated, 45409 unchanged" in out.getvalue()
+    out = io.StringIO()
+    call_command("import_opensdg", str(NATIONAL), "--all", stdout=out, stderr=io.StringIO())
+    assert "273 files, 273 imported, 0 unchanged (skipped), 0 failed" in out.getvalue()
+    assert "0 created, 0 updated, 45409 unchanged" in out.getvalue()
 
 
 @pytest.mark.django_db
-def test_export_then_import_gives_back_identical_data(national, tmp_path):
-    fields = ["indicator__code", "year", "area_code", "unit", "series", "dims", "value", "region_id", "territory", "disaggregation"]
-    before = sorted(map(repr, IndicatorValue.objects.values_list(*fields)))
+def test_reimport_skips_unchanged_files_and_reimports_a_changed_one(national, tmp_path):
+    root = copy_repo(tmp_path)
+    first = imports.import_repository(root)  # a copy: same paths and content, so nothing to read again
+    assert (first.files_unchanged, first.rows_created, first.rows_updated) == (273, 0, 0)
+    path = root / "data" / "indicator_1-2-1.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    old_value = lines[1].rsplit(",", 1)[1]
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",99.5"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = imports.import_repository(root)
+    assert (run.files_total, run.files_unchanged, run.files_done) == (273, 272, 273)
+    assert (run.rows_created, run.rows_updated) == (0, 1) and run.errors == []
+    changed = IndicatorValue.objects.get(indicator__code="1-2-1", source_line=2)
+    assert changed.value == 99.5 and changed.history.first().prev_record.value == float(old_value)
+    # A value edited in the database since the last import: that indicator's file is read again, not skipped.
+    IndicatorValue.objects.filter(pk=changed.pk).update(value=1.0, updated_at=changed.updated_at.replace(year=2030))
+    run = imports.import_repository(root)
+    assert run.files_unchanged == 272 and run.rows_updated == 1
+    assert IndicatorValue.objects.get(pk=changed.pk).value == 99.5
+    # Metadata counts as content: a changed meta file makes its indicator read again.
+    meta = root / "meta" / "1-2-2.yml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    run = imports.import_repository(root)
+    assert run.files_unchanged == 272 and run.rows_unchanged > 0
+
+
+@pytest.mark.django_db
+def test_plain_command_imports_a_copy_of_the_national_repository_with_warnings(national, tmp_path):
+    """A clone of the national repository anywhere (not the bundled path) imports like the platform reads it: the
+    first of repeated rows kept, each dropped row a warning naming both lines and values; --strict refuses."""
+    root = tmp_path / "sdg-data-kazstat"
+    shutil.copytree(NATIONAL / "data", root / "data")
+    out = io.StringIO()
+    call_command("import_opensdg", str(root), "--only", "2-a-1", "17-3-1-3", "--show-warnings", stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    assert "2 files, 2 imported, 0 unchanged (skipped), 0 failed" in text
+    assert ("warning: data/indicator_2-a-1.csv:13: duplicate key (year 2022, unit PT, national, totals) first seen on "
+            "line 12 (line 12: 0.6, line 13: 0.5; different values); this row dropped") in text
+    assert value_of("2-a-1", 2022, unit="PT").value == 0.6
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_opensdg", str(root), "--only", "2-a-1", "--strict", stdout=io.StringIO(), stderr=err)
+    assert "data/indicator_2-a-1.csv:13: duplicate key" in err.getvalue()
+
+
+VALUE_FIELDS = ["indicator__code", "year", "area_code", "unit", "series", "dims", "value", "region_id", "territory",
+                "disaggregation", "status", "source_file", "source_line"]
+INDICATOR_FIELDS = ["code", "title_kk", "title_ru", "title_en", "unit", "unit_kk", "unit_ru", "unit_en", "reporting_status",
+                    "source", "customisation", "goal_id", "global_indicator_id"]
+
+
+def _snapshot():
+    values = sorted(map(repr, IndicatorValue.objects.values_list(*VALUE_FIELDS)))
+    indicators = sorted(map(repr, Indicator.objects.filter(values__isnull=False).distinct().values_list(*INDICATOR_FIELDS)))
+    labels = sorted(map(repr, DisaggregationLabel.objects.values_list("column", "code", "label_kk", "label_ru", "label_en")))
+    return values, indicators, labels
+
+
+@pytest.mark.django_db
+def test_export_round_trips_into_a_fresh_database_and_reimports_unchanged(national, tmp_path):
+    """The export is an Open SDG repository laid out like the national one (data/indicator_*.csv, meta/*.md with
+    front matter, translations/). Imported into an empty database it gives back the same values, keys, provenance,
+    indicator titles, units and labels; imported again into the same database it changes nothing."""
+    before = _snapshot()
     archive = value_service.csv_zip(Indicator.objects.order_by("sort_key"))
     with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        names = zf.namelist()
         with_data = Indicator.objects.filter(values__isnull=False).distinct().count()
-        assert len([n for n in zf.namelist() if n.startswith("data/indicator_")]) == with_data == 206
+        assert len([n for n in names if n.startswith("data/indicator_")]) == with_data == 206
+        assert len([n for n in names if n.startswith("meta/") and n.endswith(".md")]) == 206
+        assert {"translations/ru/national_indicators.yml", "translations/kk/UNIT_MEASURE.yml", "translations/en/SEX.yml"} <= set(names)
+        meta = zf.read("meta/1-2-1.md").decode()
+        assert meta.startswith("---\nindicator_number: 1.2.1\ngraph_title: national_indicators.1-2-1-title\n")
+        assert zf.read("data/indicator_1-2-1.csv").decode().startswith("Year,UNIT_MEASURE,")
         zf.extractall(tmp_path / "export")
-    with connection.cursor() as cursor:  # TRUNCATE on PostgreSQL: re-inserting over deleted rows is slow there
-        verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
-        cursor.execute(f"{verb} {IndicatorValue._meta.db_table}")
+    # re-import into the same database: nothing changes
+    run = imports.import_repository(tmp_path / "export")
+    assert run.errors == [] and (run.rows_created, run.rows_updated, run.rows_unchanged) == (0, 0, ROWS_STORED)
+    assert _snapshot() == before
+    # into a fresh database (no values, no indicators, no learned labels): the same data comes back
+    _wipe()
+    ImportedFile.objects.all().delete()
+    DisaggregationLabel.objects.all().delete()
     run = imports.import_repository(tmp_path / "export")
     assert run.errors == [] and run.rows_created == ROWS_STORED
-    after = sorted(map(repr, IndicatorValue.objects.values_list(*fields)))
-    assert after == before
-    # A data-only repository leaves the indicator metadata alone.
-    assert Indicator.objects.get(code="1-2-1").unit_ru == "процент"
+    after = _snapshot()
+    assert after[0] == before[0] and after[1] == before[1] and after[2] == before[2]
+    # and once more: every file is skipped as unchanged
+    again = imports.import_repository(tmp_path / "export")
+    assert again.files_unchanged == 206 and again.rows_unchanged == ROWS_STORED and again.rows_updated == 0
+
+
+@pytest.mark.django_db
+def test_region_export_holds_only_that_region(national, tmp_path):
+    region = Region.objects.get(kato="150000000")
+    files = value_service.repository_files(Indicator.objects.order_by("sort_key"), region)
+    data = [text for path, text in files.items() if path.startswith("data/")]
+    assert data and all(set(r.split(",")[-2] for r in t.splitlines()[1:] if r) <= {"KZAKT", "KZATB"} for t in data
+                        if t.split("\n", 1)[0].split(",")[-2] == "REF_AREA")
+    run = imports.import_repository(_write(files, tmp_path / "aktobe"))
+    assert run.errors == [] and run.rows_created == 0 and run.rows_updated == 0
+
+
+def _write(files: dict, root: Path) -> Path:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    return root
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -261,9 +358,9 @@ def test_web_import_of_a_zip_lists_every_bad_row_in_the_users_language(national,
 
 
 @pytest.mark.django_db
-def test_web_import_of_repeated_keys_refuses_the_file_unless_told_to_keep_the_first(stats_client):
-    """A zip that repeats a key, as the national platform's own files do: refused by default; with "keep the first"
-    the first row is stored and the dropped one is listed as a warning."""
+def test_web_import_of_repeated_keys_keeps_the_first_row_unless_strict(stats_client):
+    """A zip that repeats a key, as the national platform's own files do: by default the first row is stored and
+    the dropped one is listed as a warning with both lines and values; "strict" refuses the file."""
     def upload():
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
@@ -272,16 +369,19 @@ def test_web_import_of_repeated_keys_refuses_the_file_unless_told_to_keep_the_fi
         buf.name = "repeated.zip"
         return buf
 
-    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload()})
+    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload(), "strict": "on"})
     html = stats_client.get(response["Location"]).content.decode()
     assert "data/indicator_1-2-96.csv:4:" in html and not Indicator.objects.filter(code="1-2-96").exists()
 
-    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload(), "keep_first": "on"})
+    response = stats_client.post("/en/data/import/", {"source": "archive", "archive": upload()})
     run = ImportRun.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
-    assert run.errors == [] and run.rows_created == 2
-    assert [w for w in run.warnings if w.startswith("data/indicator_1-2-96.csv:4:")]
+    assert run.errors == [] and run.rows_created == 2 and run.status == ImportRun.Status.DONE
+    assert run.warnings == ["data/indicator_1-2-96.csv:4: duplicate key (year 2020, national, totals) first seen on "
+                            "line 2 (line 2: 1.5, line 4: 1.7; different values); this row dropped"]
     values = IndicatorValue.objects.filter(indicator__code="1-2-96").order_by("year")
     assert [(v.year, v.value) for v in values] == [(2020, 1.5), (2021, 2.0)]
+    html = stats_client.get(response["Location"]).content.decode()
+    assert "line 2 has 1.5, line 4 has 1.7" in html
 
 
 @pytest.mark.django_db
@@ -333,3 +433,15 @@ def test_web_import_runs_in_a_background_thread(monkeypatch, settings):
     imports.start_import(run, NATIONAL)
     assert done.wait(10)
     assert seen == {"thread": "import-4242", "root": NATIONAL, "run": run}
+
+
+@pytest.mark.django_db
+def test_export_command_writes_a_repository_that_imports_unchanged(national, tmp_path):
+    out = io.StringIO()
+    call_command("export_opensdg", str(tmp_path / "site"), "--region", "KZ-AKT", stdout=out)
+    assert "(region 150000000)" in out.getvalue()
+    assert (tmp_path / "site" / "meta" / "1-2-1.md").read_text(encoding="utf-8").startswith("---\n")
+    run = imports.import_repository(tmp_path / "site")
+    assert run.errors == [] and (run.rows_created, run.rows_updated) == (0, 0) and run.rows_unchanged > 0
+    with pytest.raises(CommandError):
+        call_command("export_opensdg", str(tmp_path / "x"), "--region", "KZ-XXX", stdout=io.StringIO())

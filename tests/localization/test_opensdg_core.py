@@ -98,7 +98,7 @@ def test_national_set_strict_duplicates_rejects_exactly_the_18_files(codes):
     assert all(len(f.frame) == 0 for f in strict.files if not f.ok)
     e = next(e for e in strict.errors if e.file == "data/indicator_2-a-1.csv")
     assert str(e) == ("data/indicator_2-a-1.csv:13: duplicate key (year 2022, unit PT, national, totals) "
-                      "first seen on line 12 (0.6 there, 0.5 here)")
+                      "first seen on line 12 (line 12: 0.6, line 13: 0.5; different values)")
 
 
 def test_spot_values(frame):
@@ -339,9 +339,13 @@ def check_only_bad_rejected(repo, bad_id, codes_needed=("1-2-1", "7-1-2", "9-9-9
     return bad.errors
 
 
-def test_unknown_column(repo_with, codes):
-    repo = read_repository(repo_with(b_1="Year,COLOUR,Value\n2020,red,1\n"), codes=codes)
-    assert [str(e) for e in check_only_bad_rejected(repo, "b-1")] == ["data/indicator_b-1.csv:1: unknown column 'COLOUR'"]
+def test_unknown_column_is_learned_as_a_disaggregation(repo_with, codes):
+    """Open SDG accepts any disaggregation column; so does the repository reader (an upload stays strict)."""
+    repo = read_repository(repo_with(b_1="Year,COLOUR,Value\n2020,red,1\n2020,,2\n"), codes=codes)
+    f = repo.file("b-1")
+    assert f.ok and f.columns == ["COLOUR"] and f.frame.dims.tolist() == ["COLOUR=red", ""]
+    upload = read_indicator_text("Year,COLOUR,Value\n2020,red,1\n", "b-1", codes=codes)
+    assert [str(e) for e in upload.errors] == ["data/indicator_b-1.csv:1: unknown column 'COLOUR'"]
 
 
 def test_column_declared_as_translation_group_is_allowed(repo_with, codes):
@@ -373,7 +377,7 @@ def test_duplicate_key(repo_with, codes):
     repo = read_repository(root, codes=codes)
     assert [str(e) for e in check_only_bad_rejected(repo, "b-1")] == [
         "data/indicator_b-1.csv:4: duplicate key (year 2020, region KZABY, SEX=F) first seen on line 2 "
-        "(1 there, 3 here)"]
+        "(line 2: 1, line 4: 3; different values)"]
     lenient = read_repository(root, codes=codes, duplicates="first").file("b-1")
     assert lenient.ok and lenient.frame.value.tolist() == [1.0, 2.0, 4.0]
     assert [w.line for w in lenient.warnings] == [4]
@@ -409,7 +413,7 @@ def test_many_bad_rows_all_reported_with_physical_lines(repo_with, codes):
         (5, "unknown region code 'KZNOPE' in REF_AREA"),
         (6, "non-numeric value 'abc'"),
         (7, "non-finite value 'inf'"),
-        (8, "duplicate key (year 2020, unit PT, region KZABY, totals) first seen on line 2 (same value)"),
+        (8, "duplicate key (year 2020, unit PT, region KZABY, totals) first seen on line 2 (line 2: 1, line 8: 1.0; same value)"),
         (9, "6 fields but the header has 4"),
         (10, "empty Year"),
         (11, "non-numeric value '1_000'"),
