@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('localization', '0004_import_warnings'),
+        ('localization', '0005_honest_progress'),
     ]
 
     operations = [
