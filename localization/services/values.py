@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..core import opensdg
+from ..core.safecells import safe_row
 from ..models import Indicator, IndicatorValue, Region
 from ..permissions import can_edit_region, is_statistics
 from . import imports
@@ -432,23 +433,23 @@ def workbook(indicators, region: Region | None = None, lang: str = "en") -> byte
     book = Workbook(write_only=True)
     about = book.create_sheet("About")
     for line in readme_text(region).splitlines():
-        about.append([line])
+        about.append(safe_row([line]))
     about.append([])
     about.append(["code", "title", "unit", "source", "values"])
     for indicator in indicators:
         part = frames.get(indicator.pk)
-        about.append([indicator.code, indicator.tr("title", lang), indicator.tr("unit", lang) or indicator.unit,
-                      indicator.source, 0 if part is None else len(part)])
+        about.append(safe_row([indicator.code, indicator.tr("title", lang), indicator.tr("unit", lang) or indicator.unit,
+                               indicator.source, 0 if part is None else len(part)]))
     for indicator in indicators:
         part = frames.get(indicator.pk)
         if part is None:
             continue
         frame, columns = layout_frame(part)
         sheet = book.create_sheet(indicator.code[:31])
-        sheet.append(["Year", *columns, "Value"])
+        sheet.append(safe_row(["Year", *columns, "Value"]))
         data = [frame["year"].astype(int).tolist()] + [frame[c].tolist() for c in columns] + [frame["value"].tolist()]
         for row in zip(*data):
-            sheet.append(list(row))
+            sheet.append(safe_row(row))  # text never starts a formula; numbers stay numbers
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
