@@ -3,6 +3,7 @@
 Ballots, their audit and counts are read-only here; before voting closes, what a ballot contains is hidden from
 everyone but superusers. IINs never appear (not even a search by IIN: it would put the IIN into access logs).
 """
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
@@ -92,8 +93,25 @@ class ExpertInline(admin.TabularInline):
     autocomplete_fields = ("expert",)
 
 
+class CycleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Cycle
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        start = data.get("voting_start")
+        if self.instance.pk is None and start and start <= timezone.localdate():
+            # a new cycle whose dates are already at voting would be frozen at birth: no bucket could be created
+                self.add_error("voting_start", _(
+                    "Voting would already be open (or over) on these dates, and the rules and money of a cycle are "
+                    "frozen once voting opens: a new cycle needs a voting start after today."))
+        return data
+
+
 @admin.register(Cycle)
 class CycleAdmin(RegionScoped, SimpleHistoryAdmin):
+    form = CycleAdminForm
     cycle_path = ""
     list_display = ("name_en", "owner", "year", "stage_now", "ballot_rule", "counting_rule", "frozen_at", "closed_at")
     list_filter = ("year", "ballot_rule", "counting_rule")

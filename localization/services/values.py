@@ -231,6 +231,11 @@ def read_upload(name: str, data: bytes, indicator: Indicator) -> opensdg.Indicat
     return opensdg.read_indicator_text(text, indicator.code, path=name, codes=imports.code_table(), duplicates="error")
 
 
+def _line_of(error: str) -> int:
+    match = re.search(r":(\d+): ", error)
+    return int(match.group(1)) if match else 0
+
+
 def upload_values(user, *, indicator: Indicator, region: Region, name: str, data: bytes) -> UploadResult:
     """Import an akimat officer's CSV/XLSX for ``region`` as unverified values — all rows or none.
 
@@ -264,7 +269,13 @@ def upload_values(user, *, indicator: Indicator, region: Region, name: str, data
             errors.append(f"{name}:{line}: {message}")
         if message := check_value(indicator, unit, float(value)):
             errors.append(f"{name}:{line}: {message}")
+    for column in [c for c in frame.columns if c not in opensdg.BASE_COLUMNS]:
+        for text, line in zip(frame[column].tolist(), frame["line"].tolist()):
+            if "|" in str(text):  # "|" separates the disaggregations of a stored key: it cannot be part of a value
+                errors.append(f"{name}:{line}: " + _("the value of column %(column)s contains the character “|”, "
+                                                     "which a disaggregation value may not contain") % {"column": column})
     if errors:
+        errors.sort(key=_line_of)
         raise UploadRejected(errors)
     rows = imports.Rows.from_frame(frame, {region.kato: region.pk})
     spec = imports.RowSpec(status=Status.UNVERIFIED, source_file=name, entered_by_id=user.pk, replaceable=(Status.UNVERIFIED,))
