@@ -120,6 +120,10 @@ def register_resident(
     *, username: str, password: str, iin: str, district, full_name: str = "", email: str = "", language: str = "kk"
 ):
     """Create a user (role resident) and their profile. The IIN is decoded, hashed and forgotten."""
+    from localization.models import USERNAME_IIN_MESSAGE, username_is_iin_like
+
+    if username_is_iin_like(username):
+        raise BudgetError(str(USERNAME_IIN_MESSAGE), "username_iin", "username")
     info = decode_iin(iin)
     digest = hash_iin(iin)
     User = get_user_model()
