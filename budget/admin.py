@@ -5,12 +5,12 @@ everyone but superusers. IINs never appear (not even a search by IIN: it would p
 """
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from localization.admin_region import RegionRuleMixin
 from localization.permissions import can_edit_region, is_statistics
 
 from . import services
@@ -39,35 +39,17 @@ def _national(user) -> bool:
     return user.is_superuser or is_statistics(user)
 
 
-class RegionScoped:
-    """Limit rows to the officer's region; ``cycle_path`` leads from the model to its Cycle."""
+class RegionScoped(RegionRuleMixin):
+    """The region rule (localization.admin_region): ``cycle_path`` leads from the model to its Cycle, whose
+    region is its own (a city-wide cycle) or its district's."""
 
     cycle_path = "cycle"
 
-    def _cycle_of(self, obj):
-        target = obj
-        for part in self.cycle_path.split("__"):
-            target = getattr(target, part)
-        return target
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        user = request.user
-        if _national(user):
-            return qs
-        if user.role == "akimat" and user.region_id:
-            p = self.cycle_path + "__" if self.cycle_path else ""
-            return qs.filter(Q(**{f"{p}district__region_id": user.region_id}) | Q(**{f"{p}region_id": user.region_id}))
-        return qs.none()
-
-    def _may_edit(self, request, obj) -> bool:
-        return obj is None or _national(request.user) or can_edit_region(request.user, self._cycle_of(obj).owner_region)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "region_paths" not in cls.__dict__:
+            p = cls.cycle_path + "__" if cls.cycle_path else ""
+            cls.region_paths = (f"{p}region", f"{p}district__region")
 
 
 class ReadOnly:
@@ -129,17 +111,7 @@ class CycleAdmin(RegionScoped, SimpleHistoryAdmin):
                                   "stage_override", "frozen_at", "closed_at")}),
     )
 
-    def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request).select_related("district", "region")
-        user = request.user
-        if _national(user):
-            return qs
-        if user.role == "akimat" and user.region_id:
-            return qs.filter(Q(district__region_id=user.region_id) | Q(region_id=user.region_id))
-        return qs.none()
-
-    def _cycle_of(self, obj):
-        return obj
+    list_select_related = ("district", "region")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -175,7 +147,9 @@ class StageChangeAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
 
 
 @admin.register(ResidentProfile)
-class ResidentProfileAdmin(SimpleHistoryAdmin):
+class ResidentProfileAdmin(RegionScoped, SimpleHistoryAdmin):
+    region_paths = ("district__region",)
+    list_select_related = ("user", "district", "verified_by")
     list_display = ("user", "full_name", "district", "birth_date", "sex", "verified_at", "verified_by")
     list_filter = ("verified_at", "district__region")
     search_fields = ("user__username", "full_name")
@@ -183,13 +157,8 @@ class ResidentProfileAdmin(SimpleHistoryAdmin):
     readonly_fields = ("user", "birth_date", "sex", "verified_by", "verified_at")
     actions = ["mark_verified"]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("user", "district", "verified_by")
-        if _national(request.user):
-            return qs
-        if request.user.role == "akimat" and request.user.region_id:
-            return qs.filter(district__region_id=request.user.region_id)
-        return qs.none()
+    def has_add_permission(self, request):
+        return False  # residents sign up themselves (the IIN is hashed on the way in)
 
     @admin.action(description=_("Mark as verified by me (identity and registration checked)"))
     def mark_verified(self, request, queryset):
@@ -214,6 +183,7 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Proposal)
 class ProposalAdmin(RegionScoped, SimpleHistoryAdmin):
+    national_fields = ("status",)  # set by the expert review, not by hand
     list_display = ("id", "title", "cycle", "bucket", "category", "status", "estimated_cost", "adjusted_cost")
     list_filter = ("cycle", "status", "category")
     search_fields = ("title", "address")
