@@ -249,9 +249,14 @@ def _guarded(request, label, getter, ballot_of):
 
 @admin.register(Ballot)
 class BallotAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
+    """Ballots carry no voter identity (a keyed hash only); listed in hash order, without ids or times, so they
+    cannot be lined up with the audit (who voted when)."""
+
     list_filter = ("channel", "cycle")
     list_select_related = ("cycle", "bucket", "voter_district")
-    base_fields = ("cycle", "bucket", "channel", "voter_district", "entered_by", "created_at", "updated_at")
+    list_display_links = None
+    ordering = ("bucket", "voter_hash")
+    base_fields = ("cycle", "bucket", "channel", "voter_district", "entered_by")
 
     def _contents(self, request):
         return _guarded(
@@ -260,7 +265,7 @@ class BallotAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
         )
 
     def get_list_display(self, request):
-        return ("id", *self.base_fields[:-2], "created_at", self._contents(request))
+        return (*self.base_fields, self._contents(request))
 
     def get_fields(self, request, obj=None):
         return [*self.base_fields, self._contents(request)]
@@ -271,24 +276,13 @@ class BallotAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
 
 @admin.register(BallotAudit)
 class BallotAuditAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
-    cycle_path = "ballot__cycle"
-    list_select_related = ("ballot__cycle", "actor")
-    base_fields = ("ballot", "action", "actor", "at")
+    """That someone voted, by whom and when; never what they chose (no choices, no link to the ballot)."""
 
-    def _columns(self, request):
-        return [
-            _guarded(request, _("old choices"), lambda a: _numbers(a.old), lambda a: a.ballot),
-            _guarded(request, _("new choices"), lambda a: _numbers(a.new), lambda a: a.ballot),
-        ]
-
-    def get_list_display(self, request):
-        return (*self.base_fields, *self._columns(request))
-
-    def get_fields(self, request, obj=None):
-        return [*self.base_fields, *self._columns(request)]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
+    list_select_related = ("cycle", "bucket", "actor")
+    list_display = ("cycle", "bucket", "channel", "action", "actor", "at")
+    fields = list_display
+    readonly_fields = list_display
+    list_filter = ("action", "channel", "cycle")
 
 
 @admin.register(CountResult)

@@ -109,6 +109,11 @@ def hash_iin(raw: str) -> str:
     return iin_core.iin_hash(normalize_iin(raw), settings.IIN_HASH_KEY)
 
 
+def ballot_voter_hash(iin_digest: str, bucket) -> str:
+    """The only voter identity a ballot keeps: keyed per bucket, never equal to a profile's ``iin_hash``."""
+    return iin_core.ballot_voter_hash(iin_digest, getattr(bucket, "pk", bucket), settings.IIN_HASH_KEY)
+
+
 def sex_code(info) -> str:
     value = str(getattr(info, "sex", "")).upper()
     return "F" if value.startswith("F") else "M"
@@ -649,33 +654,31 @@ def _voting_open_or_refuse(cycle: Cycle) -> None:
     ensure_frozen(cycle)
 
 
-def _store_ballot(*, bucket, voter_hash, voter, district, channel, actor, proposals) -> tuple[Ballot, bool]:
+def _store_ballot(*, bucket, voter_hash, district, channel, actor, proposals) -> tuple[Ballot, bool]:
     """Create the ballot, or change it if allowed. The unique constraint settles parallel duplicates."""
     cycle = bucket.cycle
-    new_ids = [p.pk for p in proposals]
     with transaction.atomic():
         existing = Ballot.objects.select_for_update().filter(bucket=bucket, voter_hash=voter_hash).first()
         if existing is None:
             try:
                 with transaction.atomic():
                     ballot = Ballot.objects.create(
-                        cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter=voter, voter_district=district,
+                        cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter_district=district,
                         channel=channel, entered_by=actor if channel == Ballot.Channel.PAPER else None,
                     )
             except IntegrityError:
                 existing = Ballot.objects.filter(bucket=bucket, voter_hash=voter_hash).first()
                 raise _already_voted(existing, channel) from None
             ballot.choices.set(proposals)
-            BallotAudit.objects.create(ballot=ballot, action=BallotAudit.Action.CREATE, actor=actor, new=new_ids)
+            BallotAudit.objects.create(cycle=cycle, bucket=bucket, channel=channel, action=BallotAudit.Action.CREATE,
+                                       actor=actor)  # that a vote was cast, by whom and when: never the choices
             return ballot, True
         if channel == Ballot.Channel.PAPER or existing.channel == Ballot.Channel.PAPER or not cycle.vote_changeable:
             raise _already_voted(existing, channel)
-        old_ids = sorted(existing.choices.values_list("pk", flat=True))
         existing.choices.set(proposals)
         existing.save(update_fields=["updated_at"])
-        BallotAudit.objects.create(
-            ballot=existing, action=BallotAudit.Action.CHANGE, actor=actor, old=old_ids, new=new_ids
-        )
+        BallotAudit.objects.create(cycle=cycle, bucket=bucket, channel=channel, action=BallotAudit.Action.CHANGE,
+                                   actor=actor)
         return existing, False
 
 
@@ -714,7 +717,7 @@ def cast_ballot(bucket: Bucket, user, proposal_ids) -> tuple[Ballot, bool]:
         raise problem
     proposals = check_choices(bucket, proposal_ids)
     return _store_ballot(
-        bucket=bucket, voter_hash=profile.iin_hash, voter=profile, district=profile.district,
+        bucket=bucket, voter_hash=ballot_voter_hash(profile.iin_hash, bucket), district=profile.district,
         channel=Ballot.Channel.ONLINE, actor=user, proposals=proposals,
     )
 
@@ -735,9 +738,8 @@ def enter_paper_ballot(bucket: Bucket, officer, *, iin: str, district, proposal_
         raise problem
     proposals = check_choices(bucket, proposal_ids)
     digest = hash_iin(iin)
-    voter = ResidentProfile.objects.filter(iin_hash=digest).first()
     ballot, _created = _store_ballot(
-        bucket=bucket, voter_hash=digest, voter=voter, district=district, channel=Ballot.Channel.PAPER,
+        bucket=bucket, voter_hash=ballot_voter_hash(digest, bucket), district=district, channel=Ballot.Channel.PAPER,
         actor=officer, proposals=proposals,
     )
     return ballot
@@ -747,7 +749,7 @@ def my_ballot(bucket: Bucket, user) -> Ballot | None:
     profile = resident_of(user)
     if profile is None:
         return None
-    return Ballot.objects.filter(bucket=bucket, voter_hash=profile.iin_hash).first()
+    return Ballot.objects.filter(bucket=bucket, voter_hash=ballot_voter_hash(profile.iin_hash, bucket)).first()
 
 
 # --------------------------------------------------------------------------------------------------- counting
@@ -767,7 +769,8 @@ def build_election(bucket: Bucket):
         status__in=[Proposal.Status.ADMITTED, Proposal.Status.WINNER, Proposal.Status.NOT_FUNDED]
     ).order_by("id"))
     projects = {pb_project_id(p.pk): p.cost for p in proposals}
-    ballots = list(bucket.ballots.order_by("id").select_related("voter_district").prefetch_related("choices"))
+    # in the order of the keyed voter hash: the order of casting (which the audit's times reveal) is not kept
+    ballots = list(bucket.ballots.order_by("voter_hash").select_related("voter_district").prefetch_related("choices"))
     votes = []
     for ballot in ballots:
         chosen = {pb_project_id(p.pk): 1 for p in ballot.choices.all()}

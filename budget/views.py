@@ -74,7 +74,8 @@ def cycle_detail(request, pk):
     profile = services.resident_of(request.user)
     my_ballots = {}
     if profile is not None:
-        my_ballots = dict(cycle.ballots.filter(voter_hash=profile.iin_hash).values_list("bucket_id", "channel"))
+        keys = {services.ballot_voter_hash(profile.iin_hash, b): b.pk for b in buckets}
+        my_ballots = dict(cycle.ballots.filter(voter_hash__in=keys).values_list("bucket_id", "channel"))
     context = {
         "cycle": cycle,
         "stage": current,
