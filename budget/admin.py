@@ -153,8 +153,9 @@ class ResidentProfileAdmin(RegionScoped, SimpleHistoryAdmin):
     list_display = ("user", "full_name", "district", "birth_date", "sex", "verified_at", "verified_by")
     list_filter = ("verified_at", "district__region")
     search_fields = ("user__username", "full_name")
-    fields = ("user", "full_name", "district", "birth_date", "sex", "language", "verified_by", "verified_at")
-    readonly_fields = ("user", "birth_date", "sex", "verified_by", "verified_at")
+    fields = ("user", "full_name", "district", "birth_date", "sex", "language", "verified_by", "verified_at",
+              "verification_method")
+    readonly_fields = ("user", "birth_date", "sex", "verified_by", "verified_at", "verification_method")
     actions = ["mark_verified"]
 
     def has_add_permission(self, request):
@@ -162,11 +163,11 @@ class ResidentProfileAdmin(RegionScoped, SimpleHistoryAdmin):
 
     @admin.action(description=_("Mark as verified by me (identity and registration checked)"))
     def mark_verified(self, request, queryset):
+        """The officer page for verification in person: who (the officer), when (now), how (in_person)."""
         done = 0
         for profile in queryset.select_related("district"):
-            if can_edit_region(request.user, profile.district.region_id):
-                profile.verified_by, profile.verified_at = request.user, timezone.now()
-                profile.save(update_fields=["verified_by", "verified_at"])
+            if can_edit_region(request.user, profile.district.region_id) and profile.verified_at is None:
+                services.verify_resident(profile, request.user, method="in_person")
                 done += 1
         self.message_user(request, _("%(n)s resident(s) verified.") % {"n": done}, messages.SUCCESS)
 

@@ -139,6 +139,7 @@ def load_demo(stdout) -> None:
             ResidentProfile.objects.create(
                 user=user, iin_hash=hash_iin(iin), birth_date=birth, sex=sex, district=district,
                 full_name=f"Demo Resident {i}", verified_by=officer, verified_at=timezone.now(),
+                verification_method="in_person",  # demo residents: verified in person by the demo officer
             )
         residents.append(user)
 

@@ -109,7 +109,10 @@ class Cycle(Trilingual, models.Model):
     )
     vote_changeable = models.BooleanField(_("a vote may be changed until voting closes"), default=False)
     verified_only = models.BooleanField(
-        _("only residents verified by an officer may vote online"), default=False
+        _("only verified residents may vote"), default=True,
+        help_text=_("Verified: identity checked by an officer of the district, by a paper ballot's ID check or by "
+                    "an identity provider. Untick to accept self-declared residents (shown on the cycle page and "
+                    "with the results)."),
     )
     counting_rule = models.CharField(
         _("counting rule"), max_length=8, choices=CountingRule.choices, default=CountingRule.GREEDY
@@ -448,8 +451,17 @@ class ResidentProfile(models.Model):
         verbose_name=_("verified by"),
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verification_method = models.CharField(
+        _("how verified"), max_length=40, blank=True,
+        help_text=_("in_person (an officer, at a service centre), paper_ballot (ID checked when a paper ballot was "
+                    "entered) or provider:<name> (an identity provider)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["iin_hash"])
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     class Meta:
         verbose_name = _("resident profile")

@@ -167,6 +167,40 @@ def ensure_default_bucket(cycle: Cycle) -> Bucket | None:
     return Bucket.objects.create(cycle=cycle, money=cycle.total_money, **names)
 
 
+VERIFICATION_METHODS = ("in_person", "paper_ballot")
+
+
+def verify_resident(profile: ResidentProfile, officer, *, method: str = "in_person") -> ResidentProfile:
+    """Record that the resident's identity was checked: by an officer of the district (``in_person``, at a service
+    centre; ``paper_ballot``, when entering their paper ballot) or by an identity provider (officer None,
+    ``provider:<name>``). Who, when and how are kept; the first verification stands."""
+    if method.startswith("provider:"):
+        if officer is not None:
+            raise BudgetError(_("An identity provider verifies on its own, without an officer."), "bad_method")
+    elif method not in VERIFICATION_METHODS:
+        raise BudgetError(_("Unknown way of verification."), "bad_method")
+    elif not can_edit_region(officer, profile.district.region_id):
+        raise BudgetError(_("Only officers of the resident's region can verify them."), "not_officer")
+    if profile.verified_at is None:
+        profile.verified_by, profile.verified_at, profile.verification_method = officer, timezone.now(), method
+        profile.save(update_fields=["verified_by", "verified_at", "verification_method"])
+    return profile
+
+
+def verify_with_provider(request, profile: ResidentProfile) -> ResidentProfile:
+    """Verify through the configured identity provider (see budget.identity); refuses if none is configured or
+    the IIN it vouches for is not the profile's."""
+    from .identity import get_provider
+
+    provider = get_provider()
+    if provider is None:
+        raise BudgetError(_("No identity provider is configured: ask the akimat to verify you in person."), "no_provider")
+    iin = provider.confirm(request, profile)
+    if not iin or hash_iin(iin) != profile.iin_hash:
+        raise BudgetError(_("The identity provider did not confirm this IIN."), "not_confirmed")
+    return verify_resident(profile, None, method=f"provider:{provider.name}")
+
+
 def resident_of(user) -> ResidentProfile | None:
     if not user.is_authenticated:
         return None
@@ -701,7 +735,8 @@ def voting_problem(cycle: Cycle, profile: ResidentProfile | None) -> BudgetError
         return BudgetError(_("Sign up as a resident with your IIN to vote."), "not_resident")
     if cycle.verified_only and profile.verified_at is None:
         return BudgetError(
-            _("This cycle accepts online votes only from residents verified by the akimat."), "not_verified"
+            _("Only verified residents may vote in this cycle. Have your identity checked by the akimat of your "
+              "district (at a service centre, with your ID card) or through an identity provider."), "not_verified"
         )
     return eligibility_problem(cycle, birth_date=profile.birth_date, district=profile.district)
 
@@ -738,10 +773,13 @@ def enter_paper_ballot(bucket: Bucket, officer, *, iin: str, district, proposal_
         raise problem
     proposals = check_choices(bucket, proposal_ids)
     digest = hash_iin(iin)
+    profile = ResidentProfile.objects.filter(iin_hash=digest).select_related("district").first()
     ballot, _created = _store_ballot(
         bucket=bucket, voter_hash=ballot_voter_hash(digest, bucket), district=district, channel=Ballot.Channel.PAPER,
         actor=officer, proposals=proposals,
     )
+    if profile is not None and profile.verified_at is None and can_edit_region(officer, profile.district.region_id):
+        verify_resident(profile, officer, method="paper_ballot")  # the officer has just checked the ID card
     return ballot
 
 

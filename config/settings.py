@@ -239,3 +239,6 @@ LOGGING = {
 
 # Participatory budget: how many proposals one author may submit in a cycle (a cycle may override).
 PPB_DEFAULT_PROPOSALS_PER_AUTHOR = 1
+# Identity provider for verifying residents online (dotted path to a budget.identity.IdentityProvider subclass, e.g.
+# an eGov adapter). Empty: none; residents are verified in person or at a paper ballot. Never a fake provider here.
+PPB_IDENTITY_PROVIDER = os.environ.get("PPB_IDENTITY_PROVIDER", "")

@@ -32,6 +32,7 @@ def counted(make_cycle, make_resident, expert_for, officer, esil, caplog):
     bucket = cycle.buckets.get()
     voters = [make_resident(f"voter-{name}") for name in ("aru", "bolat", "chingis")]
     for voter, p in zip(voters, proposals):
+        voter.resident.refresh_from_db()
         voter.resident.full_name = f"Full Name {voter.username}"
         voter.resident.save()
         services.cast_ballot(bucket, voter, [p.pk])
