@@ -60,7 +60,7 @@ def test_the_bomb_is_a_400_in_the_api(setup):
     api = token_client(setup)
     f = io.BytesIO(bomb())
     f.name = "bomb.xlsx"
-    response = api.post("/api/v1/values/upload/", {"indicator": "1-2-1", "region": ABAI, "file": f}, format="multipart")
+    response = api.post("/api/v1/values/upload/?lang=en", {"indicator": "1-2-1", "region": ABAI, "file": f}, format="multipart")
     assert response.status_code == 400
     assert "unpacks to" in response.content.decode()
     assert not IndicatorValue.objects.exists()
