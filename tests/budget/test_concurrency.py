@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from budget import services
 from budget.models import Ballot, BallotAudit, CountResult, ResidentProfile, Stage
@@ -109,6 +110,7 @@ def test_five_hundred_parallel_voters(open_vote, esil):
         ResidentProfile(
             user=user, iin_hash=services.hash_iin(valid_iin(dt.date(1980, 1, 1) + dt.timedelta(days=i), "M", 10 + i)),
             birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=i), sex="M", district=esil,
+            verified_at=timezone.now(), verification_method="in_person",  # cycles require verified residents
         )
         for i, user in enumerate(users)
     ])
