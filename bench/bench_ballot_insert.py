@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import random
 import sys
 import threading
@@ -117,12 +116,12 @@ def _sql():
 
     through = Ballot.choices.through
     return {
-        "ballot": f'INSERT INTO "{Ballot._meta.db_table}" (cycle_id, bucket_id, voter_hash, voter_id, voter_district_id, '
-                  f'channel, entered_by_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, NULL, %s, %s) '
+        "ballot": f'INSERT INTO "{Ballot._meta.db_table}" (cycle_id, bucket_id, voter_hash, voter_district_id, '
+                  f'channel, entered_by_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, NULL, %s, %s) '
                   f'RETURNING id',
         "choices": f'INSERT INTO "{through._meta.db_table}" (ballot_id, proposal_id) VALUES (%s, %s)',
-        "audit": f'INSERT INTO "{BallotAudit._meta.db_table}" (ballot_id, action, actor_id, at, old, new) '
-                 f"VALUES (%s, 'create', %s, %s, NULL, %s)",
+        "audit": f'INSERT INTO "{BallotAudit._meta.db_table}" (cycle_id, bucket_id, channel, action, actor_id, at) '
+                 f"VALUES (%s, %s, 'online', 'create', %s, %s)",
     }
 
 
@@ -138,7 +137,7 @@ def phase_raw(slots: Slots, n: int, cap: float, rng, *, connections: int = 1) ->
     sql = _sql()
     world = slots.world
     pairs = slots.pairs(n, rng)
-    profiles = _profile_ids(pairs)
+    from budget.services import ballot_voter_hash
     shares = [pairs[i::connections] for i in range(connections)]
     counts = [0] * connections
     conns = [_connect() for _ in range(connections)]
@@ -151,12 +150,12 @@ def phase_raw(slots: Slots, n: int, cap: float, rng, *, connections: int = 1) ->
                 break
             now = dt.datetime.now(dt.timezone.utc)
             with conn.transaction():
-                ballot_id = conn.execute(sql["ballot"], (world.cycle_id, bucket_id, resident.iin_hash,
-                                                         profiles[resident.user_id], world.district_id, "online",
-                                                         now, now)).fetchone()[0]
+                ballot_id = conn.execute(sql["ballot"], (world.cycle_id, bucket_id,
+                                                         ballot_voter_hash(resident.iin_hash, bucket_id),
+                                                         world.district_id, "online", now, now)).fetchone()[0]
                 with conn.cursor() as cur:
                     cur.executemany(sql["choices"], [(ballot_id, c) for c in choices])
-                conn.execute(sql["audit"], (ballot_id, resident.user_id, now, json.dumps(list(choices))))
+                conn.execute(sql["audit"], (world.cycle_id, bucket_id, resident.user_id, now))
             counts[k] += 1
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(connections)]
@@ -172,7 +171,7 @@ def phase_raw_batch(slots: Slots, n: int, cap: float, rng, batch: int = 500) -> 
     sql = _sql()
     world = slots.world
     pairs = slots.pairs(n, rng)
-    profiles = _profile_ids(pairs)
+    from budget.services import ballot_voter_hash
     done = 0
     conn = _connect()
     t_cap = time.monotonic() + cap
@@ -184,7 +183,7 @@ def phase_raw_batch(slots: Slots, n: int, cap: float, rng, batch: int = 500) -> 
         now = dt.datetime.now(dt.timezone.utc)
         with conn.transaction(), conn.cursor() as cur:
             cur.executemany(sql["ballot"], [
-                (world.cycle_id, b, r.iin_hash, profiles[r.user_id], world.district_id, "online", now, now)
+                (world.cycle_id, b, ballot_voter_hash(r.iin_hash, b), world.district_id, "online", now, now)
                 for r, b, _c in chunk], returning=True)
             ids = []
             while True:
@@ -192,8 +191,7 @@ def phase_raw_batch(slots: Slots, n: int, cap: float, rng, batch: int = 500) -> 
                 if not cur.nextset():
                     break
             cur.executemany(sql["choices"], [(bid, c) for bid, (_r, _b, cs) in zip(ids, chunk, strict=True) for c in cs])
-            cur.executemany(sql["audit"], [(bid, r.user_id, now, json.dumps(list(cs)))
-                                           for bid, (r, _b, cs) in zip(ids, chunk, strict=True)])
+            cur.executemany(sql["audit"], [(world.cycle_id, b, r.user_id, now) for r, b, _cs in chunk])
         done += len(chunk)
     return done, time.perf_counter() - t
 
@@ -206,7 +204,7 @@ def count_rows(world: lc.World) -> tuple[int, int, int]:
     connections.close_all()
     ballots = Ballot.objects.filter(cycle_id=world.cycle_id)
     return (ballots.count(), Ballot.choices.through.objects.filter(ballot__cycle_id=world.cycle_id).count(),
-            BallotAudit.objects.filter(ballot__cycle_id=world.cycle_id).count())
+            BallotAudit.objects.filter(cycle_id=world.cycle_id).count())
 
 
 def main() -> int:

@@ -449,7 +449,8 @@ class Bench:
             seen.add(iin)
             digest = hash_iin(iin)
             profiles.append(ResidentProfile(user_id=user.pk, iin_hash=digest, birth_date=birth, sex=sex,
-                                            district=district, language="kk"))
+                                            district=district, language="kk", verified_at=timezone.now(),
+                                            verification_method="in_person"))  # cycles require verification
             residents.append(Resident(i, user.pk, user.username, digest))
         ResidentProfile.objects.bulk_create(profiles, batch_size=2000)
 
@@ -870,13 +871,14 @@ def verify_db(world: World, result: LoadResult, *, strict: bool) -> list[str]:
     from django.db.models import Count
 
     from budget.models import Ballot, BallotAudit
+    from budget.services import ballot_voter_hash
 
     connections.close_all()  # the bench's own connection may have died with a PostgreSQL restart
     problems: list[str] = []
     by_index = {r.index: r for r in world.residents}
     sent = {}
     for b in result.ballots:
-        sent[(b.bucket_id, by_index[b.resident].iin_hash)] = b
+        sent[(b.bucket_id, ballot_voter_hash(by_index[b.resident].iin_hash, b.bucket_id))] = b
     stored = {}
     for pk, bucket_id, voter_hash, channel in Ballot.objects.filter(cycle_id=world.cycle_id).values_list(
             "pk", "bucket_id", "voter_hash", "channel"):
@@ -894,9 +896,10 @@ def verify_db(world: World, result: LoadResult, *, strict: bool) -> list[str]:
     for ballot_id, proposal_id in through.objects.filter(ballot__cycle_id=world.cycle_id).values_list(
             "ballot_id", "proposal_id"):
         choices.setdefault(ballot_id, []).append(proposal_id)
-    audits = Counter(BallotAudit.objects.filter(ballot__cycle_id=world.cycle_id, action="create")
-                     .values_list("ballot_id", flat=True))
-    changes = BallotAudit.objects.filter(ballot__cycle_id=world.cycle_id).exclude(action="create").count()
+    # the audit no longer points at ballots (secrecy): one 'cast' entry per stored ballot and bucket
+    audits = Counter(BallotAudit.objects.filter(cycle_id=world.cycle_id, action="create")
+                     .values_list("bucket_id", flat=True))
+    changes = BallotAudit.objects.filter(cycle_id=world.cycle_id).exclude(action="create").count()
     if changes:
         problems.append(f"{changes} 'changed' audit entries although votes are final")
 
@@ -907,7 +910,8 @@ def verify_db(world: World, result: LoadResult, *, strict: bool) -> list[str]:
     wrong = [k for k in confirmed if k in stored and tuple(sorted(choices.get(stored[k], []))) != sent[k].choices]
     if wrong:
         problems.append(f"{len(wrong)} confirmed ballots stored with other choices than submitted")
-    bad_audit = [pk for pk in stored.values() if audits.get(pk, 0) != 1]
+    per_bucket = Counter(bucket_id for bucket_id, _hash in stored)
+    bad_audit = [b for b in set(per_bucket) | set(audits) if per_bucket.get(b, 0) != audits.get(b, 0)]
     if bad_audit:
         problems.append(f"{len(bad_audit)} ballots without exactly one 'cast' audit entry")
     unknown = [k for k in stored if k not in sent]

@@ -3,13 +3,14 @@
 Ballots, their audit and counts are read-only here; before voting closes, what a ballot contains is hidden from
 everyone but superusers. IINs never appear (not even a search by IIN: it would put the IIN into access logs).
 """
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from localization.admin_region import RegionRuleMixin
 from localization.permissions import can_edit_region, is_statistics
 
 from . import services
@@ -38,35 +39,17 @@ def _national(user) -> bool:
     return user.is_superuser or is_statistics(user)
 
 
-class RegionScoped:
-    """Limit rows to the officer's region; ``cycle_path`` leads from the model to its Cycle."""
+class RegionScoped(RegionRuleMixin):
+    """The region rule (localization.admin_region): ``cycle_path`` leads from the model to its Cycle, whose
+    region is its own (a city-wide cycle) or its district's."""
 
     cycle_path = "cycle"
 
-    def _cycle_of(self, obj):
-        target = obj
-        for part in self.cycle_path.split("__"):
-            target = getattr(target, part)
-        return target
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        user = request.user
-        if _national(user):
-            return qs
-        if user.role == "akimat" and user.region_id:
-            p = self.cycle_path + "__" if self.cycle_path else ""
-            return qs.filter(Q(**{f"{p}district__region_id": user.region_id}) | Q(**{f"{p}region_id": user.region_id}))
-        return qs.none()
-
-    def _may_edit(self, request, obj) -> bool:
-        return obj is None or _national(request.user) or can_edit_region(request.user, self._cycle_of(obj).owner_region)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "region_paths" not in cls.__dict__:
+            p = cls.cycle_path + "__" if cls.cycle_path else ""
+            cls.region_paths = (f"{p}region", f"{p}district__region")
 
 
 class ReadOnly:
@@ -92,8 +75,25 @@ class ExpertInline(admin.TabularInline):
     autocomplete_fields = ("expert",)
 
 
+class CycleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Cycle
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        start = data.get("voting_start")
+        if self.instance.pk is None and start and start <= timezone.localdate():
+            # a new cycle whose dates are already at voting would be frozen at birth: no bucket could be created
+                self.add_error("voting_start", _(
+                    "Voting would already be open (or over) on these dates, and the rules and money of a cycle are "
+                    "frozen once voting opens: a new cycle needs a voting start after today."))
+        return data
+
+
 @admin.register(Cycle)
 class CycleAdmin(RegionScoped, SimpleHistoryAdmin):
+    form = CycleAdminForm
     cycle_path = ""
     list_display = ("name_en", "owner", "year", "stage_now", "ballot_rule", "counting_rule", "frozen_at", "closed_at")
     list_filter = ("year", "ballot_rule", "counting_rule")
@@ -111,17 +111,7 @@ class CycleAdmin(RegionScoped, SimpleHistoryAdmin):
                                   "stage_override", "frozen_at", "closed_at")}),
     )
 
-    def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request).select_related("district", "region")
-        user = request.user
-        if _national(user):
-            return qs
-        if user.role == "akimat" and user.region_id:
-            return qs.filter(Q(district__region_id=user.region_id) | Q(region_id=user.region_id))
-        return qs.none()
-
-    def _cycle_of(self, obj):
-        return obj
+    list_select_related = ("district", "region")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -157,29 +147,27 @@ class StageChangeAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
 
 
 @admin.register(ResidentProfile)
-class ResidentProfileAdmin(SimpleHistoryAdmin):
+class ResidentProfileAdmin(RegionScoped, SimpleHistoryAdmin):
+    region_paths = ("district__region",)
+    list_select_related = ("user", "district", "verified_by")
     list_display = ("user", "full_name", "district", "birth_date", "sex", "verified_at", "verified_by")
     list_filter = ("verified_at", "district__region")
     search_fields = ("user__username", "full_name")
-    fields = ("user", "full_name", "district", "birth_date", "sex", "language", "verified_by", "verified_at")
-    readonly_fields = ("user", "birth_date", "sex", "verified_by", "verified_at")
+    fields = ("user", "full_name", "district", "birth_date", "sex", "language", "verified_by", "verified_at",
+              "verification_method")
+    readonly_fields = ("user", "birth_date", "sex", "verified_by", "verified_at", "verification_method")
     actions = ["mark_verified"]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("user", "district", "verified_by")
-        if _national(request.user):
-            return qs
-        if request.user.role == "akimat" and request.user.region_id:
-            return qs.filter(district__region_id=request.user.region_id)
-        return qs.none()
+    def has_add_permission(self, request):
+        return False  # residents sign up themselves (the IIN is hashed on the way in)
 
     @admin.action(description=_("Mark as verified by me (identity and registration checked)"))
     def mark_verified(self, request, queryset):
+        """The officer page for verification in person: who (the officer), when (now), how (in_person)."""
         done = 0
         for profile in queryset.select_related("district"):
-            if can_edit_region(request.user, profile.district.region_id):
-                profile.verified_by, profile.verified_at = request.user, timezone.now()
-                profile.save(update_fields=["verified_by", "verified_at"])
+            if can_edit_region(request.user, profile.district.region_id) and profile.verified_at is None:
+                services.verify_resident(profile, request.user, method="in_person")
                 done += 1
         self.message_user(request, _("%(n)s resident(s) verified.") % {"n": done}, messages.SUCCESS)
 
@@ -196,6 +184,7 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Proposal)
 class ProposalAdmin(RegionScoped, SimpleHistoryAdmin):
+    national_fields = ("status",)  # set by the expert review, not by hand
     list_display = ("id", "title", "cycle", "bucket", "category", "status", "estimated_cost", "adjusted_cost")
     list_filter = ("cycle", "status", "category")
     search_fields = ("title", "address")
@@ -261,9 +250,14 @@ def _guarded(request, label, getter, ballot_of):
 
 @admin.register(Ballot)
 class BallotAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
+    """Ballots carry no voter identity (a keyed hash only); listed in hash order, without ids or times, so they
+    cannot be lined up with the audit (who voted when)."""
+
     list_filter = ("channel", "cycle")
     list_select_related = ("cycle", "bucket", "voter_district")
-    base_fields = ("cycle", "bucket", "channel", "voter_district", "entered_by", "created_at", "updated_at")
+    list_display_links = None
+    ordering = ("bucket", "voter_hash")
+    base_fields = ("cycle", "bucket", "channel", "voter_district", "entered_by")
 
     def _contents(self, request):
         return _guarded(
@@ -272,7 +266,7 @@ class BallotAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
         )
 
     def get_list_display(self, request):
-        return ("id", *self.base_fields[:-2], "created_at", self._contents(request))
+        return (*self.base_fields, self._contents(request))
 
     def get_fields(self, request, obj=None):
         return [*self.base_fields, self._contents(request)]
@@ -283,24 +277,13 @@ class BallotAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
 
 @admin.register(BallotAudit)
 class BallotAuditAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
-    cycle_path = "ballot__cycle"
-    list_select_related = ("ballot__cycle", "actor")
-    base_fields = ("ballot", "action", "actor", "at")
+    """That someone voted, by whom and when; never what they chose (no choices, no link to the ballot)."""
 
-    def _columns(self, request):
-        return [
-            _guarded(request, _("old choices"), lambda a: _numbers(a.old), lambda a: a.ballot),
-            _guarded(request, _("new choices"), lambda a: _numbers(a.new), lambda a: a.ballot),
-        ]
-
-    def get_list_display(self, request):
-        return (*self.base_fields, *self._columns(request))
-
-    def get_fields(self, request, obj=None):
-        return [*self.base_fields, *self._columns(request)]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
+    list_select_related = ("cycle", "bucket", "actor")
+    list_display = ("cycle", "bucket", "channel", "action", "actor", "at")
+    fields = list_display
+    readonly_fields = list_display
+    list_filter = ("action", "channel", "cycle")
 
 
 @admin.register(CountResult)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from localization.models import District, Target
 
-from .services import hash_iin
+from .services import ballot_voter_hash, hash_iin
 from .models import (
     Ballot,
     BallotAudit,
@@ -139,6 +139,7 @@ def load_demo(stdout) -> None:
             ResidentProfile.objects.create(
                 user=user, iin_hash=hash_iin(iin), birth_date=birth, sex=sex, district=district,
                 full_name=f"Demo Resident {i}", verified_by=officer, verified_at=timezone.now(),
+                verification_method="in_person",  # demo residents: verified in person by the demo officer
             )
         residents.append(user)
 
@@ -172,10 +173,10 @@ def load_demo(stdout) -> None:
     for resident, picks in zip(residents[:3], [[0, 1], [1, 2], [0]]):
         profile = resident.resident
         ballot = Ballot.objects.create(
-            cycle=cycle, bucket=buckets[0], voter_hash=profile.iin_hash, voter=profile, voter_district=district,
-            channel=Ballot.Channel.ONLINE,
+            cycle=cycle, bucket=buckets[0], voter_hash=ballot_voter_hash(profile.iin_hash, buckets[0]),
+            voter_district=district, channel=Ballot.Channel.ONLINE,
         )
         ballot.choices.set([proposals[i] for i in picks])
-        BallotAudit.objects.create(ballot=ballot, action="create", actor=resident, new=sorted(proposals[i].pk for i in picks))
+        BallotAudit.objects.create(cycle=cycle, bucket=buckets[0], action="create", actor=resident)
     stdout.write(f"budget demo: created the demo cycle #{cycle.pk} for Esil district (voting open).")
 

@@ -109,7 +109,10 @@ class Cycle(Trilingual, models.Model):
     )
     vote_changeable = models.BooleanField(_("a vote may be changed until voting closes"), default=False)
     verified_only = models.BooleanField(
-        _("only residents verified by an officer may vote online"), default=False
+        _("only verified residents may vote"), default=True,
+        help_text=_("Verified: identity checked by an officer of the district, by a paper ballot's ID check or by "
+                    "an identity provider. Untick to accept self-declared residents (shown on the cycle page and "
+                    "with the results)."),
     )
     counting_rule = models.CharField(
         _("counting rule"), max_length=8, choices=CountingRule.choices, default=CountingRule.GREEDY
@@ -448,8 +451,17 @@ class ResidentProfile(models.Model):
         verbose_name=_("verified by"),
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verification_method = models.CharField(
+        _("how verified"), max_length=40, blank=True,
+        help_text=_("in_person (an officer, at a service centre), paper_ballot (ID checked when a paper ballot was "
+                    "entered) or provider:<name> (an identity provider)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["iin_hash"])
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     class Meta:
         verbose_name = _("resident profile")
@@ -651,7 +663,10 @@ class CriterionVerdict(models.Model):
 
 
 class Ballot(models.Model):
-    """One voter's ballot in one bucket. The voter is identified by the keyed hash of the IIN.
+    """One voter's ballot in one bucket. The voter is identified only by a keyed hash: HMAC of the IIN hash and
+    the bucket (:func:`budget.services.ballot_voter_hash`), different in every bucket and different from the
+    profile's ``iin_hash``, so a ballot cannot be joined to a resident without the server's key. Nothing else
+    about the voter is stored beside the choices (no user, no profile; a paper ballot names the entering officer).
 
     ``UNIQUE(bucket, voter_hash)`` makes a second ballot of the same person impossible at the database level,
     whichever channel (online or paper) and however many parallel requests.
@@ -663,11 +678,7 @@ class Ballot(models.Model):
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="ballots", verbose_name=_("cycle"))
     bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="ballots", verbose_name=_("bucket"))
-    voter_hash = models.CharField(_("voter (IIN hash)"), max_length=64, editable=False)
-    voter = models.ForeignKey(
-        ResidentProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="ballots",
-        verbose_name=_("resident"),
-    )
+    voter_hash = models.CharField(_("voter (keyed hash)"), max_length=64, editable=False)
     voter_district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="+", verbose_name=_("voter's registration district")
     )
@@ -693,18 +704,21 @@ class Ballot(models.Model):
 
 
 class BallotAudit(models.Model):
+    """*That* someone voted (or changed a vote) in a bucket, by whom and when — never what they chose, and no link
+    to the ballot itself (the secrecy of the vote)."""
+
     class Action(models.TextChoices):
         CREATE = "create", _("cast")
         CHANGE = "change", _("changed")
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="audit", verbose_name=_("ballot"))
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+", verbose_name=_("cycle"))
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="ballot_audit", verbose_name=_("bucket"))
+    channel = models.CharField(_("channel"), max_length=6, choices=Ballot.Channel.choices, default="online")
     action = models.CharField(_("action"), max_length=6, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
-    old = models.JSONField(_("old choices"), null=True, blank=True)
-    new = models.JSONField(_("new choices"))
 
     class Meta:
         ordering = ["id"]
@@ -712,7 +726,7 @@ class BallotAudit(models.Model):
         verbose_name_plural = _("ballot audit")
 
     def __str__(self) -> str:
-        return f"{self.ballot_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.bucket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class CountResult(models.Model):

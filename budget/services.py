@@ -109,6 +109,11 @@ def hash_iin(raw: str) -> str:
     return iin_core.iin_hash(normalize_iin(raw), settings.IIN_HASH_KEY)
 
 
+def ballot_voter_hash(iin_digest: str, bucket) -> str:
+    """The only voter identity a ballot keeps: keyed per bucket, never equal to a profile's ``iin_hash``."""
+    return iin_core.ballot_voter_hash(iin_digest, getattr(bucket, "pk", bucket), settings.IIN_HASH_KEY)
+
+
 def sex_code(info) -> str:
     value = str(getattr(info, "sex", "")).upper()
     return "F" if value.startswith("F") else "M"
@@ -120,6 +125,10 @@ def register_resident(
     *, username: str, password: str, iin: str, district, full_name: str = "", email: str = "", language: str = "kk"
 ):
     """Create a user (role resident) and their profile. The IIN is decoded, hashed and forgotten."""
+    from localization.models import USERNAME_IIN_MESSAGE, username_is_iin_like
+
+    if username_is_iin_like(username):
+        raise BudgetError(str(USERNAME_IIN_MESSAGE), "username_iin", "username")
     info = decode_iin(iin)
     digest = hash_iin(iin)
     User = get_user_model()
@@ -156,6 +165,40 @@ def ensure_default_bucket(cycle: Cycle) -> Bucket | None:
         with translation.override(lang):
             names[f"name_{lang}"] = str(_("All proposals of the cycle"))
     return Bucket.objects.create(cycle=cycle, money=cycle.total_money, **names)
+
+
+VERIFICATION_METHODS = ("in_person", "paper_ballot")
+
+
+def verify_resident(profile: ResidentProfile, officer, *, method: str = "in_person") -> ResidentProfile:
+    """Record that the resident's identity was checked: by an officer of the district (``in_person``, at a service
+    centre; ``paper_ballot``, when entering their paper ballot) or by an identity provider (officer None,
+    ``provider:<name>``). Who, when and how are kept; the first verification stands."""
+    if method.startswith("provider:"):
+        if officer is not None:
+            raise BudgetError(_("An identity provider verifies on its own, without an officer."), "bad_method")
+    elif method not in VERIFICATION_METHODS:
+        raise BudgetError(_("Unknown way of verification."), "bad_method")
+    elif not can_edit_region(officer, profile.district.region_id):
+        raise BudgetError(_("Only officers of the resident's region can verify them."), "not_officer")
+    if profile.verified_at is None:
+        profile.verified_by, profile.verified_at, profile.verification_method = officer, timezone.now(), method
+        profile.save(update_fields=["verified_by", "verified_at", "verification_method"])
+    return profile
+
+
+def verify_with_provider(request, profile: ResidentProfile) -> ResidentProfile:
+    """Verify through the configured identity provider (see budget.identity); refuses if none is configured or
+    the IIN it vouches for is not the profile's."""
+    from .identity import get_provider
+
+    provider = get_provider()
+    if provider is None:
+        raise BudgetError(_("No identity provider is configured: ask the akimat to verify you in person."), "no_provider")
+    iin = provider.confirm(request, profile)
+    if not iin or hash_iin(iin) != profile.iin_hash:
+        raise BudgetError(_("The identity provider did not confirm this IIN."), "not_confirmed")
+    return verify_resident(profile, None, method=f"provider:{provider.name}")
 
 
 def resident_of(user) -> ResidentProfile | None:
@@ -645,33 +688,31 @@ def _voting_open_or_refuse(cycle: Cycle) -> None:
     ensure_frozen(cycle)
 
 
-def _store_ballot(*, bucket, voter_hash, voter, district, channel, actor, proposals) -> tuple[Ballot, bool]:
+def _store_ballot(*, bucket, voter_hash, district, channel, actor, proposals) -> tuple[Ballot, bool]:
     """Create the ballot, or change it if allowed. The unique constraint settles parallel duplicates."""
     cycle = bucket.cycle
-    new_ids = [p.pk for p in proposals]
     with transaction.atomic():
         existing = Ballot.objects.select_for_update().filter(bucket=bucket, voter_hash=voter_hash).first()
         if existing is None:
             try:
                 with transaction.atomic():
                     ballot = Ballot.objects.create(
-                        cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter=voter, voter_district=district,
+                        cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter_district=district,
                         channel=channel, entered_by=actor if channel == Ballot.Channel.PAPER else None,
                     )
             except IntegrityError:
                 existing = Ballot.objects.filter(bucket=bucket, voter_hash=voter_hash).first()
                 raise _already_voted(existing, channel) from None
             ballot.choices.set(proposals)
-            BallotAudit.objects.create(ballot=ballot, action=BallotAudit.Action.CREATE, actor=actor, new=new_ids)
+            BallotAudit.objects.create(cycle=cycle, bucket=bucket, channel=channel, action=BallotAudit.Action.CREATE,
+                                       actor=actor)  # that a vote was cast, by whom and when: never the choices
             return ballot, True
         if channel == Ballot.Channel.PAPER or existing.channel == Ballot.Channel.PAPER or not cycle.vote_changeable:
             raise _already_voted(existing, channel)
-        old_ids = sorted(existing.choices.values_list("pk", flat=True))
         existing.choices.set(proposals)
         existing.save(update_fields=["updated_at"])
-        BallotAudit.objects.create(
-            ballot=existing, action=BallotAudit.Action.CHANGE, actor=actor, old=old_ids, new=new_ids
-        )
+        BallotAudit.objects.create(cycle=cycle, bucket=bucket, channel=channel, action=BallotAudit.Action.CHANGE,
+                                   actor=actor)
         return existing, False
 
 
@@ -694,7 +735,8 @@ def voting_problem(cycle: Cycle, profile: ResidentProfile | None) -> BudgetError
         return BudgetError(_("Sign up as a resident with your IIN to vote."), "not_resident")
     if cycle.verified_only and profile.verified_at is None:
         return BudgetError(
-            _("This cycle accepts online votes only from residents verified by the akimat."), "not_verified"
+            _("Only verified residents may vote in this cycle. Have your identity checked by the akimat of your "
+              "district (at a service centre, with your ID card) or through an identity provider."), "not_verified"
         )
     return eligibility_problem(cycle, birth_date=profile.birth_date, district=profile.district)
 
@@ -710,7 +752,7 @@ def cast_ballot(bucket: Bucket, user, proposal_ids) -> tuple[Ballot, bool]:
         raise problem
     proposals = check_choices(bucket, proposal_ids)
     return _store_ballot(
-        bucket=bucket, voter_hash=profile.iin_hash, voter=profile, district=profile.district,
+        bucket=bucket, voter_hash=ballot_voter_hash(profile.iin_hash, bucket), district=profile.district,
         channel=Ballot.Channel.ONLINE, actor=user, proposals=proposals,
     )
 
@@ -731,11 +773,13 @@ def enter_paper_ballot(bucket: Bucket, officer, *, iin: str, district, proposal_
         raise problem
     proposals = check_choices(bucket, proposal_ids)
     digest = hash_iin(iin)
-    voter = ResidentProfile.objects.filter(iin_hash=digest).first()
+    profile = ResidentProfile.objects.filter(iin_hash=digest).select_related("district").first()
     ballot, _created = _store_ballot(
-        bucket=bucket, voter_hash=digest, voter=voter, district=district, channel=Ballot.Channel.PAPER,
+        bucket=bucket, voter_hash=ballot_voter_hash(digest, bucket), district=district, channel=Ballot.Channel.PAPER,
         actor=officer, proposals=proposals,
     )
+    if profile is not None and profile.verified_at is None and can_edit_region(officer, profile.district.region_id):
+        verify_resident(profile, officer, method="paper_ballot")  # the officer has just checked the ID card
     return ballot
 
 
@@ -743,7 +787,7 @@ def my_ballot(bucket: Bucket, user) -> Ballot | None:
     profile = resident_of(user)
     if profile is None:
         return None
-    return Ballot.objects.filter(bucket=bucket, voter_hash=profile.iin_hash).first()
+    return Ballot.objects.filter(bucket=bucket, voter_hash=ballot_voter_hash(profile.iin_hash, bucket)).first()
 
 
 # --------------------------------------------------------------------------------------------------- counting
@@ -763,7 +807,8 @@ def build_election(bucket: Bucket):
         status__in=[Proposal.Status.ADMITTED, Proposal.Status.WINNER, Proposal.Status.NOT_FUNDED]
     ).order_by("id"))
     projects = {pb_project_id(p.pk): p.cost for p in proposals}
-    ballots = list(bucket.ballots.order_by("id").select_related("voter_district").prefetch_related("choices"))
+    # in the order of the keyed voter hash: the order of casting (which the audit's times reveal) is not kept
+    ballots = list(bucket.ballots.order_by("voter_hash").select_related("voter_district").prefetch_related("choices"))
     votes = []
     for ballot in ballots:
         chosen = {pb_project_id(p.pk): 1 for p in ballot.choices.all()}

@@ -1,7 +1,6 @@
 """PPB pages. Thin: permissions and rules are in budget.services."""
 from __future__ import annotations
 
-import csv
 import json
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from localization.core import safecells
 from localization.models import current_lang
 
 from . import services
@@ -74,7 +74,8 @@ def cycle_detail(request, pk):
     profile = services.resident_of(request.user)
     my_ballots = {}
     if profile is not None:
-        my_ballots = dict(cycle.ballots.filter(voter_hash=profile.iin_hash).values_list("bucket_id", "channel"))
+        keys = {services.ballot_voter_hash(profile.iin_hash, b): b.pk for b in buckets}
+        my_ballots = dict(cycle.ballots.filter(voter_hash__in=keys).values_list("bucket_id", "channel"))
     context = {
         "cycle": cycle,
         "stage": current,
@@ -419,7 +420,7 @@ def result_csv(request, pk):
     result = _closed_result(pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="aimaq_results_bucket{result.bucket_id}.csv"'
-    writer = csv.writer(response)
+    writer = safecells.writer(response)
     writer.writerow(["project_id", "title", "cost", "votes", "funded"])
     winners = set(result.winners)
     for proposal in result.bucket.proposals.filter(pk__in=[int(k) for k in result.tallies]).order_by("id"):

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",  # sign-in throttling (see "Sign-in throttling" below)
     # Layering: localization <- geo <- budget (an app imports only from apps to its left).
     "localization",
     "geo",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lock-out page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -179,6 +181,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # the map views that are embedded in our own pages opt in to SAMEORIGIN
 
+# Sign-in throttling (django-axes), site login and /admin/login/ alike: after AXES_FAILURE_LIMIT failed sign-ins
+# for one account, or from one IP address, further attempts are refused (even with the right password) for
+# AXES_COOLOFF_TIME. Attempts are stored in the database (works with any cache: local memory in tests, Redis in
+# production). An administrator unlocks with `manage.py axes_reset_username <name>`, `axes_reset_ip <ip>`,
+# `axes_reset`, or by deleting the row in /admin/axes/accessattempt/. Successful sign-ins are not logged.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+# Proxies whose X-Real-IP header is believed (deploy/nginx.conf.example sets it); others are the client itself.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -217,3 +239,6 @@ LOGGING = {
 
 # Participatory budget: how many proposals one author may submit in a cycle (a cycle may override).
 PPB_DEFAULT_PROPOSALS_PER_AUTHOR = 1
+# Identity provider for verifying residents online (dotted path to a budget.identity.IdentityProvider subclass, e.g.
+# an eGov adapter). Empty: none; residents are verified in person or at a paper ballot. Never a fake provider here.
+PPB_IDENTITY_PROVIDER = os.environ.get("PPB_IDENTITY_PROVIDER", "")

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from localization.admin_region import NationalOnlyMixin, RegionRuleMixin
+
 from .models import Boundary, GapFigure, Recomputation, RssObservation, RssStandard, Settlement, SettlementImport
 
 
 @admin.register(Boundary)
-class BoundaryAdmin(admin.ModelAdmin):
+class BoundaryAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("layer", "code", "region", "district", "former_region", "area_km2")
     list_filter = ("layer",)
     search_fields = ("code",)
@@ -13,7 +15,8 @@ class BoundaryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(admin.ModelAdmin):
+class SettlementAdmin(RegionRuleMixin, admin.ModelAdmin):
+    region_paths = ("region", "district__region")  # both follow the coordinates: checked after locate()
     list_display = ("name_ru", "name_kk", "type", "population", "region", "district", "problem", "osm_id")
     list_filter = ("type", "problem", "region")
     search_fields = ("name_kk", "name_ru", "name_en", "osm_id")
@@ -29,7 +32,7 @@ class SettlementAdmin(admin.ModelAdmin):
 
 
 @admin.register(SettlementImport)
-class SettlementImportAdmin(admin.ModelAdmin):
+class SettlementImportAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("pk", "started_at", "file_name", "status", "total", "created", "updated", "unchanged", "rejected")
     readonly_fields = [f.name for f in SettlementImport._meta.fields]
 
@@ -38,7 +41,7 @@ class SettlementImportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recomputation)
-class RecomputationAdmin(admin.ModelAdmin):
+class RecomputationAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("pk", "started_at", "status", "done", "total")
     readonly_fields = [f.name for f in Recomputation._meta.fields]
 
@@ -47,14 +50,15 @@ class RecomputationAdmin(admin.ModelAdmin):
 
 
 @admin.register(RssStandard)
-class RssStandardAdmin(admin.ModelAdmin):
+class RssStandardAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "name_en", "settlement_types", "is_example")
     list_filter = ("is_example",)
     search_fields = ("code", "name_kk", "name_ru", "name_en")
 
 
 @admin.register(RssObservation)
-class RssObservationAdmin(admin.ModelAdmin):
+class RssObservationAdmin(RegionRuleMixin, admin.ModelAdmin):
+    region_paths = ("settlement__region",)
     list_display = ("settlement", "standard", "year", "met", "source", "entered_by")
     list_filter = ("year", "met", "standard")
     raw_id_fields = ("settlement",)
@@ -72,7 +76,7 @@ class RssObservationAdmin(admin.ModelAdmin):
 
 
 @admin.register(GapFigure)
-class GapFigureAdmin(admin.ModelAdmin):
+class GapFigureAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("kind", "measure", "region", "scope", "year", "period", "value", "qualifier", "seed_line")
     list_filter = ("kind", "measure", "scope")
     search_fields = ("quote", "note")

@@ -1,6 +1,5 @@
 """Geo pages and downloads: GeoJSON of the boundaries (ETag, Cache-Control), the NGO map (folium, offline),
 the gaps overview and region pages, settlements, the settlement import with progress, the RSS catalogue."""
-import csv
 import hashlib
 import json
 import math
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from localization.core import safecells
 from localization.models import District, FormerRegion, Region, current_lang
 from localization.permissions import can_edit_region, is_statistics
 
@@ -231,7 +231,7 @@ def map_html(request):
 def _csv_response(rows: list[dict], columns: list[str], filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    writer = csv.DictWriter(response, fieldnames=columns, extrasaction="ignore")
+    writer = safecells.DictWriter(response, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -1,49 +1,55 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .admin_region import NationalOnlyMixin, RegionRuleMixin, is_national
 from .models import District, FormerRegion, GlobalIndicator, Goal, Region, Target, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(NationalOnlyMixin, BaseUserAdmin):
+    """Accounts, roles and permissions: national users only (an akimat officer must not grant themselves a role)."""
+
+    def has_view_permission(self, request, obj=None):
+        return is_national(request.user) and super().has_view_permission(request, obj)
+
     fieldsets = BaseUserAdmin.fieldsets + (("Aimaq", {"fields": ("role", "region", "district")}),)
     list_display = ("username", "role", "region", "district", "is_active", "is_staff")
     list_filter = ("role", "region", "is_staff", "is_active")
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("kato", "name_en", "name_ru", "name_kk", "kind", "iso_code", "ref_area", "population_total")
     list_filter = ("kind",)
     search_fields = ("kato", "name_en", "name_ru", "name_kk", "ref_area")
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("kato", "name_en", "name_ru", "name_kk", "region", "population_total")
     list_filter = ("region",)
     search_fields = ("kato", "name_en", "name_ru", "name_kk")
 
 
 @admin.register(FormerRegion)
-class FormerRegionAdmin(admin.ModelAdmin):
+class FormerRegionAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("kato", "name_en", "name_ru", "name_kk")
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("number", "short_en", "short_ru", "short_kk")
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "goal", "title_en")
     list_filter = ("goal",)
     search_fields = ("code", "title_en", "title_ru", "title_kk")
 
 
 @admin.register(GlobalIndicator)
-class GlobalIndicatorAdmin(admin.ModelAdmin):
+class GlobalIndicatorAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "title_en", "untranslated")
     search_fields = ("code", "title_en", "title_ru", "title_kk")
     filter_horizontal = ("targets",)
@@ -52,11 +58,10 @@ class GlobalIndicatorAdmin(admin.ModelAdmin):
 from simple_history.admin import SimpleHistoryAdmin  # noqa: E402
 
 from .models import Decomposition, ImportRun, Indicator, IndicatorValue, RegionalTarget  # noqa: E402
-from .permissions import editable_regions, is_statistics  # noqa: E402
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(NationalOnlyMixin, SimpleHistoryAdmin):
     list_display = ("code", "title_en", "goal", "category", "localized", "direction_kind", "direction_source_kind",
                      "unit", "target_year", "target_value")
     list_filter = ("goal", "category", "localized", "direction_kind", "direction_source_kind")
@@ -64,14 +69,8 @@ class IndicatorAdmin(SimpleHistoryAdmin):
     filter_horizontal = ("targets",)
 
 
-class RegionScopedAdmin(SimpleHistoryAdmin):
-    """Akimat staff with admin access see and change only their own region's rows (the same check as the site)."""
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if is_statistics(request.user):
-            return qs
-        return qs.filter(region__in=editable_regions(request.user, Region.objects.all()))
+class RegionScopedAdmin(RegionRuleMixin, SimpleHistoryAdmin):
+    """Akimat staff see and change only their own region's rows (the same check as the site, before and after)."""
 
 
 @admin.register(IndicatorValue)
@@ -80,6 +79,20 @@ class IndicatorValueAdmin(RegionScopedAdmin):
     list_filter = ("status", "territory", "region")
     search_fields = ("indicator__code", "area_code", "dims")
     raw_id_fields = ("indicator", "entered_by", "verified_by")
+    national_fields = ("status", "entered_by", "verified_by", "verified_at")
+
+    def may_edit_row(self, user, obj) -> bool:
+        # akimat staff enter unverified values; official and verified ones are the statistics office's
+        return super().may_edit_row(user, obj) and (
+            is_national(user) or obj.status == IndicatorValue.Verification.UNVERIFIED or obj.pk is None)
+
+    def save_model(self, request, obj, form, change):
+        if not is_national(request.user):
+            obj.status = IndicatorValue.Verification.UNVERIFIED
+            obj.verified_by, obj.verified_at = None, None
+            if not change:
+                obj.entered_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(RegionalTarget)
@@ -87,17 +100,29 @@ class RegionalTargetAdmin(RegionScopedAdmin):
     list_display = ("indicator", "region", "base_year", "base_value", "target_year", "target_value", "status")
     list_filter = ("status", "region")
     raw_id_fields = ("indicator", "decomposition", "proposed_by", "approved_by")
+    national_fields = ("status", "decomposition", "proposed_by", "approved_by")
+
+    def may_edit_row(self, user, obj) -> bool:
+        return super().may_edit_row(user, obj) and (
+            is_national(user) or obj.status == RegionalTarget.Status.PROPOSED or obj.pk is None)
+
+    def save_model(self, request, obj, form, change):
+        if not is_national(request.user):
+            obj.status, obj.approved_by = RegionalTarget.Status.PROPOSED, None
+            if not change:
+                obj.proposed_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Decomposition)
-class DecompositionAdmin(admin.ModelAdmin):
+class DecompositionAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("indicator", "rule", "weight_kind", "base_year", "target_year", "national_target", "weighted_result", "approved", "created_at")
     list_filter = ("rule", "approved")
     raw_id_fields = ("indicator", "created_by")
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(NationalOnlyMixin, admin.ModelAdmin):
     list_display = ("started_at", "source", "status", "files_total", "files_failed", "rows_created", "rows_updated")
     list_filter = ("status",)
     readonly_fields = ("errors",)
@@ -107,7 +132,7 @@ from .models import PublishedTarget  # noqa: E402
 
 
 @admin.register(PublishedTarget)
-class PublishedTargetAdmin(admin.ModelAdmin):
+class PublishedTargetAdmin(NationalOnlyMixin, admin.ModelAdmin):
     """Read-only: the record is fixtures/progress/targets.csv (loaded by load_reference)."""
 
     list_display = ("code", "kind", "comparison", "target_value", "target_year", "baseline_value", "baseline_year",
@@ -127,7 +152,7 @@ from .models import DisaggregationLabel, ImportedFile  # noqa: E402
 
 
 @admin.register(ImportedFile)
-class ImportedFileAdmin(admin.ModelAdmin):
+class ImportedFileAdmin(NationalOnlyMixin, admin.ModelAdmin):
     """Content hashes of imported files (a re-import skips a file while its hash and its values are unchanged)."""
 
     list_display = ("path", "indicator", "digest", "rows", "imported_at")
@@ -136,7 +161,7 @@ class ImportedFileAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisaggregationLabel)
-class DisaggregationLabelAdmin(admin.ModelAdmin):
+class DisaggregationLabelAdmin(NationalOnlyMixin, admin.ModelAdmin):
     """Disaggregation columns and values learned from imported repositories, with their labels (editable)."""
 
     list_display = ("column", "code", "label_kk", "label_ru", "label_en")

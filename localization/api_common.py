@@ -15,7 +15,6 @@ localization is the bottom layer, so ``geo.api`` and ``budget.api`` import from 
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -38,6 +37,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from .core import safecells
 from .models import LANGS
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ class CSVRenderer(renderers.BaseRenderer):
                     seen.add(key)
                     columns.append(key)
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
+        writer = safecells.DictWriter(buf, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
         response = (renderer_context or {}).get("response")

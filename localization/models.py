@@ -114,6 +114,16 @@ class FormerRegion(Trilingual, models.Model):
         return self.name_en or self.kato
 
 
+USERNAME_IIN_MESSAGE = _("A username may not contain 12 digits in a row (it could be an IIN): choose another name.")
+
+
+def username_is_iin_like(username) -> bool:
+    """12 digits in a row could be an IIN, which must never be stored in plain text (the users table would hold it)."""
+    import re
+
+    return bool(re.search(r"\d{12}", str(username or "")))
+
+
 class User(AbstractUser):
     """A person using the site. The role decides what they may change; see ``localization.permissions``."""
 
@@ -139,10 +149,20 @@ class User(AbstractUser):
     def clean(self):
         from django.core.exceptions import ValidationError
 
+        super().clean()
+        if username_is_iin_like(self.get_username()):
+            raise ValidationError({"username": USERNAME_IIN_MESSAGE}, code="username_iin")
         if self.role == self.Role.AKIMAT and not self.region_id:
             raise ValidationError({"region": _("An akimat officer must be bound to a region.")})
         if self.district_id and self.region_id and self.district.region_id != self.region_id:
             raise ValidationError({"district": _("The district must lie in the officer's region.")})
+
+    def save(self, *args, **kwargs):
+        if username_is_iin_like(self.get_username()):  # the last guard, whatever the path (shell, command, API)
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"username": USERNAME_IIN_MESSAGE}, code="username_iin")
+        super().save(*args, **kwargs)
 
 
 class Goal(Trilingual, models.Model):

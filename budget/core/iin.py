@@ -27,7 +27,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["IinError", "IinInfo", "parse_iin", "check_digit", "age_on", "iin_hash", "make_valid_iin"]
+__all__ = ["IinError", "IinInfo", "parse_iin", "check_digit", "age_on", "iin_hash", "make_valid_iin", "ballot_voter_hash"]
 
 _W1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
@@ -133,3 +133,11 @@ def make_valid_iin(birth_date: date, sex: str, serial: int) -> str:
         if k is not None:
             return first11 + str(k)
     raise ValueError("no valid IIN found for this date and sex")  # pragma: no cover - 8 misses in a row
+
+
+def ballot_voter_hash(iin_digest: str, bucket_id: int, key: str | bytes) -> str:
+    """The voter's key on a ballot: HMAC-SHA256 of the IIN hash and the bucket. It differs per bucket and from
+    the resident profile's ``iin_hash``, so without the server's key a ballot cannot be joined to a resident."""
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    return hmac.new(key, f"ballot:{int(bucket_id)}:{iin_digest}".encode("ascii"), hashlib.sha256).hexdigest()

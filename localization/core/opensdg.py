@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import safecells
+
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader
     _YamlLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
@@ -1446,7 +1448,7 @@ def write_indicator_csv(frame_or_rows, columns: list[str] | None = None, *, newl
     out["Value"] = formatted.astype(object) if n else np.empty(0, object)
     header = ["Year", *columns, "Value"]
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator=newline)
+    writer = safecells.writer(buf, lineterminator=newline)  # no cell may start a spreadsheet formula
     tail = [""] * trailing_blank_columns
     writer.writerow(header + tail)
     if n:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..core import opensdg
+from ..core.safecells import safe_row
 from ..models import GlobalIndicator, Indicator, IndicatorValue, Region
 from ..permissions import can_edit_region, is_statistics
 from . import imports
@@ -177,28 +178,62 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-MAX_XLSX_ROWS = 100_000
+#: What an uploaded XLSX may cost (an upload bomb — a small zip of a huge sheet — is refused before or while it
+#: is read, with a message; nothing is imported). The uncompressed size is checked from the zip's directory
+#: before openpyxl opens anything; rows, cells and time are checked while streaming (openpyxl read_only).
+MAX_XLSX_ROWS = 20_000
 MAX_XLSX_COLUMNS = 50
+MAX_XLSX_CELLS = 200_000
+MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024
+MAX_XLSX_RATIO = 200  # uncompressed / compressed size of any member
+MAX_XLSX_SECONDS = 10.0
 
 
 class TooLarge(ValueError):
-    pass
+    """The upload would cost too much to read; ``str(exc)`` is the translated reason."""
+
+
+def check_xlsx_container(data: bytes) -> None:
+    """Refuse an XLSX whose zip declares too much uncompressed data (the declared sizes: nothing is inflated)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return  # openpyxl reports "not a readable XLSX file"
+    infos = archive.infolist()
+    total = sum(info.file_size for info in infos)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise TooLarge(_("the file unpacks to %(mb)s MB; at most %(max)s MB are accepted")
+                       % {"mb": f"{total / 2**20:,.0f}", "max": MAX_XLSX_UNCOMPRESSED // 2**20})
+    for info in infos:
+        if info.compress_size and info.file_size / info.compress_size > MAX_XLSX_RATIO and info.file_size > 2**20:
+            raise TooLarge(_("the file is compressed suspiciously well (a \"zip bomb\"); save it again without "
+                             "empty formatted cells"))
 
 
 def xlsx_to_csv_text(data: bytes, sheet_name: str = "") -> str:
     """A worksheet of an XLSX file as CSV text (row n of the sheet = line n of the text): the sheet called
     ``sheet_name`` if there is one (an Aimaq download names its sheets by indicator), else the first."""
+    import time
+
     from openpyxl import load_workbook
 
+    check_xlsx_container(data)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    deadline = time.monotonic() + MAX_XLSX_SECONDS
     try:
         sheet = workbook[sheet_name] if sheet_name and sheet_name in workbook.sheetnames else workbook.worksheets[0]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         rows = []
+        cells = 0
         for row in sheet.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS):
             if len(rows) >= MAX_XLSX_ROWS:
-                raise TooLarge
+                raise TooLarge(_("the sheet has more than %(n)s rows") % {"n": f"{MAX_XLSX_ROWS:,}"})
+            cells += len(row)
+            if cells > MAX_XLSX_CELLS:
+                raise TooLarge(_("the sheet has more than %(n)s cells") % {"n": f"{MAX_XLSX_CELLS:,}"})
+            if time.monotonic() > deadline:
+                raise TooLarge(_("the sheet takes too long to read; split it into smaller files"))
             rows.append([_cell_text(v) for v in row])
     finally:
         workbook.close()
@@ -214,9 +249,8 @@ def read_upload(name: str, data: bytes, indicator: Indicator) -> opensdg.Indicat
     if lower.endswith(".xlsx"):
         try:
             text = xlsx_to_csv_text(data, indicator.code[:31])
-        except TooLarge:
-            return opensdg.IndicatorFile(indicator.code, name, pd.DataFrame(), [], [opensdg.RowError(
-                name, 0, _("the sheet has more than %(n)s rows") % {"n": f"{MAX_XLSX_ROWS:,}"})])
+        except TooLarge as exc:
+            return opensdg.IndicatorFile(indicator.code, name, pd.DataFrame(), [], [opensdg.RowError(name, 0, str(exc))])
         except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on a damaged file
             return opensdg.IndicatorFile(indicator.code, name, pd.DataFrame(), [], [opensdg.RowError(name, 0, _("not a readable XLSX file"))])
     elif lower.endswith(".csv"):
@@ -228,6 +262,11 @@ def read_upload(name: str, data: bytes, indicator: Indicator) -> opensdg.Indicat
     else:
         return opensdg.IndicatorFile(indicator.code, name, pd.DataFrame(), [], [opensdg.RowError(name, 0, _("only .csv and .xlsx files are accepted"))])
     return opensdg.read_indicator_text(text, indicator.code, path=name, codes=imports.code_table(), duplicates="error")
+
+
+def _line_of(error: str) -> int:
+    match = re.search(r":(\d+): ", error)
+    return int(match.group(1)) if match else 0
 
 
 def upload_values(user, *, indicator: Indicator, region: Region, name: str, data: bytes) -> UploadResult:
@@ -263,7 +302,13 @@ def upload_values(user, *, indicator: Indicator, region: Region, name: str, data
             errors.append(f"{name}:{line}: {message}")
         if message := check_value(indicator, unit, float(value)):
             errors.append(f"{name}:{line}: {message}")
+    for column in [c for c in frame.columns if c not in opensdg.BASE_COLUMNS]:
+        for text, line in zip(frame[column].tolist(), frame["line"].tolist()):
+            if "|" in str(text):  # "|" separates the disaggregations of a stored key: it cannot be part of a value
+                errors.append(f"{name}:{line}: " + _("the value of column %(column)s contains the character “|”, "
+                                                     "which a disaggregation value may not contain") % {"column": column})
     if errors:
+        errors.sort(key=_line_of)
         raise UploadRejected(errors)
     rows = imports.Rows.from_frame(frame, {region.kato: region.pk})
     spec = imports.RowSpec(status=Status.UNVERIFIED, source_file=name, entered_by_id=user.pk, replaceable=(Status.UNVERIFIED,))
@@ -527,23 +572,23 @@ def workbook(indicators, region: Region | None = None, lang: str = "en") -> byte
     book = Workbook(write_only=True)
     about = book.create_sheet("About")
     for line in readme_text(region).splitlines():
-        about.append([line])
+        about.append(safe_row([line]))
     about.append([])
     about.append(["code", "title", "unit", "source", "values"])
     for indicator in indicators:
         part = frames.get(indicator.pk)
-        about.append([indicator.code, indicator.tr("title", lang), indicator.tr("unit", lang) or indicator.unit,
-                      indicator.source, 0 if part is None else len(part)])
+        about.append(safe_row([indicator.code, indicator.tr("title", lang), indicator.tr("unit", lang) or indicator.unit,
+                               indicator.source, 0 if part is None else len(part)]))
     for indicator in indicators:
         part = frames.get(indicator.pk)
         if part is None:
             continue
         frame, columns = layout_frame(part)
         sheet = book.create_sheet(indicator.code[:31])
-        sheet.append(["Year", *columns, "Value"])
+        sheet.append(safe_row(["Year", *columns, "Value"]))
         data = [frame["year"].astype(int).tolist()] + [frame[c].tolist() for c in columns] + [frame["value"].tolist()]
         for row in zip(*data):
-            sheet.append(list(row))
+            sheet.append(safe_row(row))  # text never starts a formula; numbers stay numbers
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -374,10 +374,17 @@ def make_resident(username: str, serial: int, *, language: str = "kk"):
     from budget.core.iin import make_valid_iin
     from localization.models import District
 
-    return services.register_resident(
+    from django.utils import timezone
+
+    from budget.models import ResidentProfile
+
+    user = services.register_resident(
         username=username, password=PASSWORD, iin=make_valid_iin(dt.date(1980, 1, 1 + serial % 28), "M", serial),
         district=District.objects.get(kato=ESIL), email=f"{username}@example.kz", language=language,
     )
+    # verified in person (cycles accept verified residents by default)
+    ResidentProfile.objects.filter(user=user).update(verified_at=timezone.now(), verification_method="in_person")
+    return user
 
 
 def propose(cycle, author, title: str, cost: int, point=INSIDE_ESIL):

@@ -100,6 +100,7 @@ def test_resident_proposal_review_vote_results(site, lang):
     assert page.url.endswith(url(lang, "budget:proposal_submit", cycle.pk)), (page.url, main_text(page)[:800])
     resident = services.resident_of(get_user_model().objects.get(username=f"aigerim-{lang}"))
     assert resident is not None and resident.district.kato == ESIL and resident.iin_hash == services.hash_iin(iin)
+    services.verify_resident(resident, officer, method="in_person")  # her ID checked at the service centre
 
     # 2. Submit a proposal with a pin placed by clicking the map inside the district.
     page.fill("#id_title", title)
@@ -184,7 +185,7 @@ def test_resident_proposal_review_vote_results(site, lang):
     with page.expect_navigation():
         page.locator("main form.ballot button[type=submit]").click()
     assert t(lang, "Your vote was recorded.") in messages_text(page), main_text(page)[:1500]
-    ballot = Ballot.objects.get(bucket__cycle=cycle, voter=resident)
+    ballot = services.my_ballot(cycle.buckets.get(), resident)
     assert sorted(ballot.choices.values_list("pk", flat=True)) == sorted([mine.pk, benches.pk])
     bucket = cycle.buckets.get()
     services.cast_ballot(bucket, neighbours[0], [mine.pk, benches.pk])

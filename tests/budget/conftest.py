@@ -44,7 +44,10 @@ def make_cycle(db, esil):
 def make_resident(db, esil):
     counter = {"n": 0}
 
-    def make(username=None, *, birth=dt.date(1990, 5, 17), sex="M", district=None, email="", language="en"):
+    def make(username=None, *, birth=dt.date(1990, 5, 17), sex="M", district=None, email="", language="en",
+             verified=True):
+        """A resident with an account; ``verified`` (the default): their identity was checked in person, as a cycle
+        requires by default (budget.services.verify_resident; here recorded directly, without an officer)."""
         from budget.core.iin import make_valid_iin
 
         counter["n"] += 1
@@ -54,6 +57,12 @@ def make_resident(db, esil):
             username=username or f"resident{n}", password="pw-Aimaq-2026!", iin=iin, district=district or esil,
             email=email or f"resident{n}@example.kz", language=language,
         )
+        if verified:
+            from django.utils import timezone
+
+            from budget.models import ResidentProfile
+
+            ResidentProfile.objects.filter(user=user).update(verified_at=timezone.now(), verification_method="in_person")
         user.iin = iin
         user.raw_password = "pw-Aimaq-2026!"
         return user

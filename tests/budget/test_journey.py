@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from budget import services
 from budget.core import counting, pabulib
 from budget.models import Ballot, BallotAudit, CountResult, Implementation, Proposal, Stage
 from tests.budget.helpers import INSIDE_ESIL, INSIDE_ESIL_2, admit, move, propose, valid_iin
@@ -53,6 +54,8 @@ def test_full_journey(client, make_cycle, make_resident, expert_for, officer, es
     assert response.status_code == 302, response.content.decode()[:2000]
     alice = get_user_model().objects.get(username="alice")
     assert alice.resident.district == esil
+    # ... and has her ID checked by the district's officer (a cycle accepts verified residents by default)
+    services.verify_resident(alice.resident, officer, method="in_person")
 
     # 2. Submit a proposal with a pin inside the district and a photo.
     with on_commit(execute=True):
@@ -121,7 +124,7 @@ def test_full_journey(client, make_cycle, make_resident, expert_for, officer, es
         response = client.post(url("ballot", bucket.pk), {"choices": [p.pk for p in picks]})
         assert response.status_code == 302, response.content.decode()[:3000]
     assert Ballot.objects.filter(bucket=bucket).count() == 4
-    assert BallotAudit.objects.filter(ballot__bucket=bucket, action="create").count() == 4
+    assert BallotAudit.objects.filter(bucket=bucket, action="create").count() == 4
     page = client.get(url("proposal_detail", mine.pk)).content.decode()
     assert ">Votes<" not in page
 
