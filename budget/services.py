@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from geo.models import Boundary
 from localization.permissions import can_edit_region
 
+from . import tasks
 from .core import counting
 from .core import iin as iin_core
 from .core import pabulib
@@ -454,7 +455,7 @@ def submit_proposal(cycle: Cycle, author, data: ProposalData, *, targets=(), co_
         proposal.sdg_targets.set(targets)
         proposal.co_applicants.set(co_applicants)
         _store_files(proposal, files)
-        transaction.on_commit(lambda: notify_proposal_received(proposal))
+        transaction.on_commit(lambda: tasks.notify.enqueue("proposal_received", proposal.pk))
     return proposal
 
 
@@ -596,7 +597,7 @@ def record_review(
             Decision.REJECTED: Proposal.Status.REJECTED,
         }[decision]
         locked.save()
-        transaction.on_commit(lambda: notify_review_decision(review))
+        transaction.on_commit(lambda: tasks.notify.enqueue("review_decision", review.pk))
     proposal.refresh_from_db()
     return review
 
@@ -867,7 +868,7 @@ def close_cycle(cycle: Cycle, user=None) -> list[CountResult]:
         results = [count_bucket(locked, bucket, user) for bucket in locked.buckets.order_by("id")]
         now = timezone.now()
         Cycle.objects.filter(pk=locked.pk).update(closed_at=now)
-        transaction.on_commit(lambda: notify_results(locked))
+        transaction.on_commit(lambda: tasks.notify.enqueue("results", locked.pk))
     cycle.closed_at = now
     cycle.frozen_at = locked.frozen_at
     return results

@@ -31,13 +31,14 @@ import pandas as pd
 import shapely
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
-from django.utils.translation import get_language, override
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from jobs import runner
 from localization.models import District, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
 
 from .core import crosswalk as cw
@@ -1162,52 +1163,46 @@ def priority_all(n: int = 10) -> tuple[pd.DataFrame, int | None]:
 
 
 def _set(job, **fields) -> None:
-    for k, v in fields.items():
-        setattr(job, k, v)
-    type(job).objects.filter(pk=job.pk).update(**fields)
+    # In a job, progress is visible at once and the final status only after the commit (jobs.runner).
+    runner.update_row(job, **fields)
 
 
 def run_job(job, func, *args) -> None:
-    """Run ``func(job, *args)`` in a thread (``settings.GEO_BACKGROUND_JOBS``, default True) or inline."""
-    if getattr(settings, "GEO_BACKGROUND_JOBS", True):
-        thread = threading.Thread(target=_job_body, args=(type(job), job.pk, func, args, True, get_language()),
-                                  daemon=True)
-        thread.start()
+    """Queue ``func(job, *args)`` on the task queue: a worker process runs it in one transaction, in the
+    language of whoever started it (:mod:`jobs.runner`)."""
+    runner.enqueue(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=_job_failed)
+
+
+def run_job_here(job, func, *args) -> None:
+    """Run a job in this process (a command) as a worker would: one transaction, a lease (jobs.runner)."""
+    runner.run_here(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=_job_failed)
+    job.refresh_from_db()
+
+
+def _job_body(job, func_path: str, *args) -> None:
+    model = type(job)
+    _set(job, status=model.Status.RUNNING)
+    import_string(func_path)(job, *args)
+    _set(job, status=model.Status.FAILED if job.errors and not job.done else model.Status.DONE,
+         finished_at=timezone.now(), message="")
+
+
+def _job_failed(job, exc: BaseException) -> None:
+    """A crashed or killed job: its transaction was rolled back; the row says so."""
+    model = type(job)
+    if isinstance(exc, runner.WorkerLost):
+        text = "interrupted: the worker running this job stopped; nothing from it was kept"
     else:
-        _job_body(type(job), job.pk, func, args, False)
-
-
-def _job_body(model, pk, func, args, threaded: bool, lang: str | None = None) -> None:
-    """Run a job and record its outcome; messages are written in ``lang`` (the language of whoever started it)."""
-    if lang:
-        with override(lang):
-            return _job_body(model, pk, func, args, threaded)
-    try:
-        job = model.objects.get(pk=pk)
-        _set(job, status=model.Status.RUNNING)
-        func(job, *args)
-        _set(job, status=model.Status.FAILED if job.errors and not job.done else model.Status.DONE,
-             finished_at=timezone.now(), message="")
-    except Exception as exc:  # noqa: BLE001 — the job records every failure for the page
-        log.exception("geo job %s #%s failed", model.__name__, pk)
-        job = model.objects.filter(pk=pk).first()
-        if job is not None:
-            _set(job, status=model.Status.FAILED, finished_at=timezone.now(),
-                 errors=list(job.errors or []) + [f"{exc.__class__.__name__}: {exc}"[:500]])
-    finally:
-        if threaded:
-            close_old_connections()
-            connection.close()
-
-
-STALE_AFTER = 3 * 3600
+        text = f"{exc.__class__.__name__}: {exc}"[:500]
+    model.objects.filter(pk=job.pk, finished_at__isnull=True).update(
+        status=model.Status.FAILED, finished_at=timezone.now(), errors=list(job.errors or []) + [text])
 
 
 def expire_stale(job) -> None:
-    """A job still 'running' hours later was interrupted (server restart): mark it failed."""
-    if not job.finished and (timezone.now() - job.started_at).total_seconds() > STALE_AFTER:
-        _set(job, status=job.Status.FAILED, finished_at=timezone.now(),
-             errors=list(job.errors or []) + ["interrupted (the server restarted?)"])
+    """Fail the jobs whose worker is gone (:func:`jobs.runner.reap`) and show this job as it now stands."""
+    if not job.finished:
+        runner.reap()
+        job.refresh_from_db()
 
 
 def recompute(job: Recomputation) -> None:
@@ -1580,6 +1575,7 @@ def load_example_catalogue() -> int:
 
 def load_osm_settlements(stdout=None) -> SettlementImport:
     job = SettlementImport.objects.create(file_name=OSM_SETTLEMENTS.name, source=OSM_SOURCE)
-    _job_body(SettlementImport, job.pk, import_settlements, (OSM_SETTLEMENTS.read_bytes(), OSM_SOURCE), False)
+    runner.run_inline(job, _job_body, f"{__name__}.import_settlements", OSM_SETTLEMENTS.read_bytes(), OSM_SOURCE,
+                      fail=_job_failed)
     job.refresh_from_db()
     return job
