@@ -25,10 +25,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -38,13 +34,15 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from config.lazy import lazy
 from jobs import runner
 from localization.models import District, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
 
-from .core import crosswalk as cw
-from .core import gaps as core
-from .core.spatial import assign_points, normalise_kato
 from .models import Boundary, GapFigure, Recomputation, RssObservation, RssStandard, Settlement, SettlementImport
+
+# imported on first use (start-up stays lean)
+gpd, np, pd, shapely = lazy("geopandas"), lazy("numpy"), lazy("pandas"), lazy("shapely")
+cw, core, spatial = lazy("geo.core.crosswalk"), lazy("geo.core.gaps"), lazy("geo.core.spatial")
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +311,9 @@ def crosswalk_shares() -> pd.DataFrame:
     return shares
 
 
-REFORM_REGIONS = set(cw.REFORM_2022) | set(cw.REFORM_2022.values())
+def reform_regions() -> frozenset[str]:
+    """The regions of the 2022 reform (new and old), from :mod:`geo.core.crosswalk` (imported on first use)."""
+    return frozenset(cw.REFORM_2022) | frozenset(cw.REFORM_2022.values())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -418,11 +418,11 @@ def _crosswalk_estimates(regional: pd.DataFrame, pre2022: pd.DataFrame, kind: st
                          "source": clean_source(f"{r.source} ({r.area_code}, pre-2022 territory)")})
     for r in current.itertuples():
         # a region whose territory did not change in 2022 is its own predecessor
-        if r.region not in REFORM_REGIONS and r.region not in parents:
+        if r.region not in reform_regions() and r.region not in parents:
             old_rows.append({"old_kato": r.region, "year": r.year, "value": r.value, "source": r.source})
     old = pd.DataFrame(old_rows)
     est = cw.estimate_new_series(old, shares, kind=kind)
-    est = est[est["new_kato"].isin(REFORM_REGIONS) & est["value"].notna()]
+    est = est[est["new_kato"].isin(list(reform_regions())) & est["value"].notna()]
     est = est[est["year"].isin(years)]
     out = pd.DataFrame({
         "region": est["new_kato"].to_numpy(),
@@ -589,7 +589,7 @@ class ThemeTable:
     regional: pd.DataFrame  # one row per region × year (year NaN = not stated)
     national: pd.DataFrame
     targets: dict
-    other: pd.DataFrame = field(default_factory=pd.DataFrame)
+    other: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
     extra: dict = field(default_factory=dict)
 
 
@@ -1286,7 +1286,7 @@ def _declared_kato(value: str, iso: dict[str, str]) -> str | None:
         return iso[value.upper()]
     if value.replace(".", "").isdigit():
         try:
-            return normalise_kato(int(float(value))) if "." in value else normalise_kato(value)
+            return spatial.normalise_kato(int(float(value))) if "." in value else spatial.normalise_kato(value)
         except ValueError:
             return None
     return None
@@ -1317,7 +1317,7 @@ def import_settlements(job: SettlementImport, data: bytes, default_source: str) 
     for ln, v in unknown_declared[:50]:
         errors.append(_("line %(line)s: declared region %(value)r is not a region code; ignored") % {"line": ln, "value": v})
     frame.loc[~frame["declared_region_kato"].isin(list(regions)), "declared_region_kato"] = None
-    assigned = assign_points(frame.rename(columns={"lat_f": "lat_", "lon_f": "lon_"}),
+    assigned = spatial.assign_points(frame.rename(columns={"lat_f": "lat_", "lon_f": "lon_"}),
                              boundary_frame(Boundary.Layer.DISTRICTS_2024), boundary_frame(Boundary.Layer.REGIONS_2024),
                              lat_col="lat_", lon_col="lon_")
 
@@ -1431,7 +1431,7 @@ def locate(settlement: Settlement) -> Settlement:
     """Set a settlement's district, region and problem from its coordinates (as the import does)."""
     frame = pd.DataFrame({"lat": [settlement.lat], "lon": [settlement.lon],
                           "declared_region_kato": [settlement.declared_region.kato if settlement.declared_region_id else None]})
-    row = assign_points(frame, boundary_frame(Boundary.Layer.DISTRICTS_2024),
+    row = spatial.assign_points(frame, boundary_frame(Boundary.Layer.DISTRICTS_2024),
                         boundary_frame(Boundary.Layer.REGIONS_2024)).iloc[0]
     settlement.region = Region.objects.filter(kato=row["region_kato"]).first() if row["region_kato"] else None
     settlement.district = District.objects.filter(kato=row["district_kato"]).first() if row["district_kato"] else None

@@ -32,16 +32,16 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from config.lazy import lazy
 from jobs import runner
 
-from ..core import opensdg
 from ..models import GlobalIndicator, Goal, ImportRun, Indicator, IndicatorValue, Region, Target
 
 log = logging.getLogger(__name__)
 
 NATIONAL_REPOSITORY = Path(settings.BASE_DIR) / "fixtures" / "kazstat-sdg-data"
 NATIONAL_SOURCE = "fixtures/kazstat-sdg-data"  # shown as the run's source: a path, the same in every language
-CODE_TABLE = Path(settings.BASE_DIR) / opensdg.DEFAULT_CODE_TABLE
+opensdg = lazy("localization.core.opensdg")  # pandas is imported when an import or a download runs
 #: Rows per multi-row INSERT (SQLite allows 32766 parameters per statement; 18 columns × 500 rows).
 BATCH = 500
 #: Rows per transaction (and so per progress step) of a repository import.
@@ -72,7 +72,7 @@ def code_table() -> opensdg.CodeTable:
     """The REF_AREA/GeoCode table (``fixtures/ref_area_codes.csv``), read once per process."""
     global _CODES
     if _CODES is None:
-        _CODES = opensdg.load_code_table(CODE_TABLE)
+        _CODES = opensdg.load_code_table(Path(settings.BASE_DIR) / opensdg.DEFAULT_CODE_TABLE)
     return _CODES
 
 
