@@ -24,13 +24,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.lazy import lazy
 from geo.models import Boundary
 from localization.permissions import can_edit_region
 
 from . import tasks
-from .core import counting
 from .core import iin as iin_core
-from .core import pabulib
 from .models import (
     FAIL_REASONS,
     Attachment,
@@ -52,6 +51,8 @@ from .models import (
     StageChange,
 )
 
+# numpy (counting) is imported when a cycle is counted or exported, not at start-up
+counting, pabulib = lazy("budget.core.counting"), lazy("budget.core.pabulib")
 log = logging.getLogger(__name__)
 
 VOTING_AGE = 18
@@ -608,8 +609,11 @@ def ballot_candidates(bucket: Bucket):
     return bucket.proposals.filter(status=Proposal.Status.ADMITTED).order_by("id")
 
 
-def check_choices(bucket: Bucket, proposal_ids) -> list[Proposal]:
-    """The chosen proposals if they make a valid ballot under the cycle's frozen rule."""
+def check_choices(bucket: Bucket, proposal_ids, *, proposals: list[Proposal] | None = None) -> list[Proposal]:
+    """The chosen proposals if they make a valid ballot under the cycle's frozen rule.
+
+    ``proposals``: the Proposal rows of ``proposal_ids`` already read in this request (the ballot form's field);
+    they are checked here without reading them again."""
     cycle = bucket.cycle
     ids = []
     for value in proposal_ids:
@@ -621,7 +625,11 @@ def check_choices(bucket: Bucket, proposal_ids) -> list[Proposal]:
         raise BudgetError(_("A project can be chosen only once."), "duplicate_choice")
     if not ids:
         raise BudgetError(_("Choose at least one project."), "empty_ballot")
-    proposals = list(ballot_candidates(bucket).filter(pk__in=ids))
+    if proposals is not None and sorted(p.pk for p in proposals) == sorted(ids) and all(
+            p.bucket_id == bucket.pk and p.status == Proposal.Status.ADMITTED for p in proposals):
+        proposals = list(proposals)
+    else:
+        proposals = list(ballot_candidates(bucket).filter(pk__in=ids))
     if len(proposals) != len(ids):
         raise BudgetError(_("Only projects admitted to the vote in this bucket can be chosen."), "unknown_project")
     if cycle.ballot_rule == Cycle.BallotRule.APPROVAL and len(ids) > cycle.max_choices:
@@ -650,21 +658,24 @@ def _store_ballot(*, bucket, voter_hash, voter, district, channel, actor, propos
     """Create the ballot, or change it if allowed. The unique constraint settles parallel duplicates."""
     cycle = bucket.cycle
     new_ids = [p.pk for p in proposals]
+    # A first ballot (the common case) is inserted at once: three INSERTs in one transaction. The unique
+    # constraint (bucket, voter) refuses a second one, also between parallel requests; then the change rules apply.
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(
+                cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter=voter, voter_district=district,
+                channel=channel, entered_by=actor if channel == Ballot.Channel.PAPER else None,
+            )
+            Ballot.choices.through.objects.bulk_create(
+                [Ballot.choices.through(ballot_id=ballot.pk, proposal_id=pk) for pk in new_ids])
+            BallotAudit.objects.create(ballot=ballot, action=BallotAudit.Action.CREATE, actor=actor, new=new_ids)
+        return ballot, True
+    except IntegrityError:
+        pass
     with transaction.atomic():
         existing = Ballot.objects.select_for_update().filter(bucket=bucket, voter_hash=voter_hash).first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    ballot = Ballot.objects.create(
-                        cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter=voter, voter_district=district,
-                        channel=channel, entered_by=actor if channel == Ballot.Channel.PAPER else None,
-                    )
-            except IntegrityError:
-                existing = Ballot.objects.filter(bucket=bucket, voter_hash=voter_hash).first()
-                raise _already_voted(existing, channel) from None
-            ballot.choices.set(proposals)
-            BallotAudit.objects.create(ballot=ballot, action=BallotAudit.Action.CREATE, actor=actor, new=new_ids)
-            return ballot, True
+        if existing is None:  # the IntegrityError was not the unique constraint
+            raise BudgetError(_("The vote could not be recorded; try again."), "ballot_refused")
         if channel == Ballot.Channel.PAPER or existing.channel == Ballot.Channel.PAPER or not cycle.vote_changeable:
             raise _already_voted(existing, channel)
         old_ids = sorted(existing.choices.values_list("pk", flat=True))
@@ -700,16 +711,22 @@ def voting_problem(cycle: Cycle, profile: ResidentProfile | None) -> BudgetError
     return eligibility_problem(cycle, birth_date=profile.birth_date, district=profile.district)
 
 
-def cast_ballot(bucket: Bucket, user, proposal_ids) -> tuple[Ballot, bool]:
-    """An eligible resident votes online in ``bucket`` (or changes the vote if the cycle allows it)."""
-    cycle = Cycle.objects.get(pk=bucket.cycle_id)
+def cast_ballot(bucket: Bucket, user, proposal_ids, *, cycle: Cycle | None = None, profile=None,
+                proposals: list[Proposal] | None = None) -> tuple[Ballot, bool]:
+    """An eligible resident votes online in ``bucket`` (or changes the vote if the cycle allows it).
+
+    A request that has just read the cycle, the voter's profile and the chosen proposals passes them (``cycle``,
+    ``profile``, ``proposals``) so that they are not read again; they are still checked here."""
+    if cycle is None or cycle.pk != bucket.cycle_id:
+        cycle = Cycle.objects.get(pk=bucket.cycle_id)
     bucket.cycle = cycle
     _voting_open_or_refuse(cycle)
-    profile = resident_of(user)
+    if profile is None or profile.user_id != user.pk:
+        profile = resident_of(user)
     problem = voting_problem(cycle, profile)
     if problem:
         raise problem
-    proposals = check_choices(bucket, proposal_ids)
+    proposals = check_choices(bucket, proposal_ids, proposals=proposals)
     return _store_ballot(
         bucket=bucket, voter_hash=profile.iin_hash, voter=profile, district=profile.district,
         channel=Ballot.Channel.ONLINE, actor=user, proposals=proposals,
@@ -740,8 +757,9 @@ def enter_paper_ballot(bucket: Bucket, officer, *, iin: str, district, proposal_
     return ballot
 
 
-def my_ballot(bucket: Bucket, user) -> Ballot | None:
-    profile = resident_of(user)
+def my_ballot(bucket: Bucket, user, *, profile=None) -> Ballot | None:
+    if profile is None or profile.user_id != user.pk:
+        profile = resident_of(user)
     if profile is None:
         return None
     return Ballot.objects.filter(bucket=bucket, voter_hash=profile.iin_hash).first()
