@@ -313,7 +313,9 @@ def _bucket_or_404(pk):
 
 
 def ballot(request, pk):
-    bucket = _bucket_or_404(pk)
+    # A vote needs only the cycle's own columns; the page (GET, or a refused POST) reads its places lazily.
+    bucket = (get_object_or_404(Bucket.objects.select_related("cycle"), pk=pk) if request.method == "POST"
+              else _bucket_or_404(pk))
     cycle = bucket.cycle
     services.ensure_frozen(cycle)
     if not request.user.is_authenticated:
