@@ -38,7 +38,7 @@ demo: reference
 	$(PY) manage.py load_demo
 
 run: demo
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(PY) manage.py run_with_worker $(HOST):$(PORT)
 
 test: $(STAMP) compilemessages
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -279,6 +279,9 @@ def main() -> int:
         if rates.get("django") and rates.get("service"):
             lc.log(f"   ratio raw / django   = {rates['raw'] / rates['django']:.1f}x  (one thread each)")
             lc.log(f"   ratio raw / service  = {rates['raw'] / rates['service']:.1f}x")
+            share = rates["django"] / rates["raw"] if rates.get("raw") else 0.0
+            lc.log(f"   in-process POST path = {share:.0%} of the raw single-ballot rate "
+                   f"(goal >= 20 %: {'met' if share >= 0.20 else 'NOT met'})")
         if rates.get("http"):
             lc.log(f"   ratio (raw x4) / http = {rates['raw x4'] / rates['http']:.1f}x  "
                    f"(4 connections vs 4 workers; http includes the ballot page GET)")

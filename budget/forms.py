@@ -285,7 +285,7 @@ class BallotForm(forms.Form):
         chosen = data.get("choices")
         if chosen:
             try:
-                services.check_choices(self.bucket, [p.pk for p in chosen])
+                data["choices"] = services.check_choices(self.bucket, [p.pk for p in chosen], proposals=list(chosen))
             except BudgetError as error:
                 self.add_error("choices", error.message)
         return data

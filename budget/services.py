@@ -24,12 +24,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.lazy import lazy
 from geo.models import Boundary
 from localization.permissions import can_edit_region
 
-from .core import counting
+from . import tasks
 from .core import iin as iin_core
-from .core import pabulib
 from .models import (
     FAIL_REASONS,
     Attachment,
@@ -51,6 +51,8 @@ from .models import (
     StageChange,
 )
 
+# numpy (counting) is imported when a cycle is counted or exported, not at start-up
+counting, pabulib = lazy("budget.core.counting"), lazy("budget.core.pabulib")
 log = logging.getLogger(__name__)
 
 VOTING_AGE = 18
@@ -497,7 +499,7 @@ def submit_proposal(cycle: Cycle, author, data: ProposalData, *, targets=(), co_
         proposal.sdg_targets.set(targets)
         proposal.co_applicants.set(co_applicants)
         _store_files(proposal, files)
-        transaction.on_commit(lambda: notify_proposal_received(proposal))
+        transaction.on_commit(lambda: tasks.notify.enqueue("proposal_received", proposal.pk))
     return proposal
 
 
@@ -639,7 +641,7 @@ def record_review(
             Decision.REJECTED: Proposal.Status.REJECTED,
         }[decision]
         locked.save()
-        transaction.on_commit(lambda: notify_review_decision(review))
+        transaction.on_commit(lambda: tasks.notify.enqueue("review_decision", review.pk))
     proposal.refresh_from_db()
     return review
 
@@ -650,8 +652,11 @@ def ballot_candidates(bucket: Bucket):
     return bucket.proposals.filter(status=Proposal.Status.ADMITTED).order_by("id")
 
 
-def check_choices(bucket: Bucket, proposal_ids) -> list[Proposal]:
-    """The chosen proposals if they make a valid ballot under the cycle's frozen rule."""
+def check_choices(bucket: Bucket, proposal_ids, *, proposals: list[Proposal] | None = None) -> list[Proposal]:
+    """The chosen proposals if they make a valid ballot under the cycle's frozen rule.
+
+    ``proposals``: the Proposal rows of ``proposal_ids`` already read in this request (the ballot form's field);
+    they are checked here without reading them again."""
     cycle = bucket.cycle
     ids = []
     for value in proposal_ids:
@@ -663,7 +668,11 @@ def check_choices(bucket: Bucket, proposal_ids) -> list[Proposal]:
         raise BudgetError(_("A project can be chosen only once."), "duplicate_choice")
     if not ids:
         raise BudgetError(_("Choose at least one project."), "empty_ballot")
-    proposals = list(ballot_candidates(bucket).filter(pk__in=ids))
+    if proposals is not None and sorted(p.pk for p in proposals) == sorted(ids) and all(
+            p.bucket_id == bucket.pk and p.status == Proposal.Status.ADMITTED for p in proposals):
+        proposals = list(proposals)
+    else:
+        proposals = list(ballot_candidates(bucket).filter(pk__in=ids))
     if len(proposals) != len(ids):
         raise BudgetError(_("Only projects admitted to the vote in this bucket can be chosen."), "unknown_project")
     if cycle.ballot_rule == Cycle.BallotRule.APPROVAL and len(ids) > cycle.max_choices:
@@ -691,22 +700,26 @@ def _voting_open_or_refuse(cycle: Cycle) -> None:
 def _store_ballot(*, bucket, voter_hash, district, channel, actor, proposals) -> tuple[Ballot, bool]:
     """Create the ballot, or change it if allowed. The unique constraint settles parallel duplicates."""
     cycle = bucket.cycle
-    with transaction.atomic():
-        existing = Ballot.objects.select_for_update().filter(bucket=bucket, voter_hash=voter_hash).first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    ballot = Ballot.objects.create(
-                        cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter_district=district,
-                        channel=channel, entered_by=actor if channel == Ballot.Channel.PAPER else None,
-                    )
-            except IntegrityError:
-                existing = Ballot.objects.filter(bucket=bucket, voter_hash=voter_hash).first()
-                raise _already_voted(existing, channel) from None
-            ballot.choices.set(proposals)
+    new_ids = [p.pk for p in proposals]
+    # A first ballot (the common case) is inserted at once: three INSERTs in one transaction. The unique
+    # constraint (bucket, voter) refuses a second one, also between parallel requests; then the change rules apply.
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(
+                cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter_district=district,
+                channel=channel, entered_by=actor if channel == Ballot.Channel.PAPER else None,
+            )
+            Ballot.choices.through.objects.bulk_create(
+                [Ballot.choices.through(ballot_id=ballot.pk, proposal_id=pk) for pk in new_ids])
             BallotAudit.objects.create(cycle=cycle, bucket=bucket, channel=channel, action=BallotAudit.Action.CREATE,
                                        actor=actor)  # that a vote was cast, by whom and when: never the choices
-            return ballot, True
+        return ballot, True
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        existing = Ballot.objects.select_for_update().filter(bucket=bucket, voter_hash=voter_hash).first()
+        if existing is None:  # the IntegrityError was not the unique constraint
+            raise BudgetError(_("The vote could not be recorded; try again."), "ballot_refused")
         if channel == Ballot.Channel.PAPER or existing.channel == Ballot.Channel.PAPER or not cycle.vote_changeable:
             raise _already_voted(existing, channel)
         existing.choices.set(proposals)
@@ -741,16 +754,22 @@ def voting_problem(cycle: Cycle, profile: ResidentProfile | None) -> BudgetError
     return eligibility_problem(cycle, birth_date=profile.birth_date, district=profile.district)
 
 
-def cast_ballot(bucket: Bucket, user, proposal_ids) -> tuple[Ballot, bool]:
-    """An eligible resident votes online in ``bucket`` (or changes the vote if the cycle allows it)."""
-    cycle = Cycle.objects.get(pk=bucket.cycle_id)
+def cast_ballot(bucket: Bucket, user, proposal_ids, *, cycle: Cycle | None = None, profile=None,
+                proposals: list[Proposal] | None = None) -> tuple[Ballot, bool]:
+    """An eligible resident votes online in ``bucket`` (or changes the vote if the cycle allows it).
+
+    A request that has just read the cycle, the voter's profile and the chosen proposals passes them (``cycle``,
+    ``profile``, ``proposals``) so that they are not read again; they are still checked here."""
+    if cycle is None or cycle.pk != bucket.cycle_id:
+        cycle = Cycle.objects.get(pk=bucket.cycle_id)
     bucket.cycle = cycle
     _voting_open_or_refuse(cycle)
-    profile = resident_of(user)
+    if profile is None or profile.user_id != user.pk:
+        profile = resident_of(user)
     problem = voting_problem(cycle, profile)
     if problem:
         raise problem
-    proposals = check_choices(bucket, proposal_ids)
+    proposals = check_choices(bucket, proposal_ids, proposals=proposals)
     return _store_ballot(
         bucket=bucket, voter_hash=ballot_voter_hash(profile.iin_hash, bucket), district=profile.district,
         channel=Ballot.Channel.ONLINE, actor=user, proposals=proposals,
@@ -783,8 +802,9 @@ def enter_paper_ballot(bucket: Bucket, officer, *, iin: str, district, proposal_
     return ballot
 
 
-def my_ballot(bucket: Bucket, user) -> Ballot | None:
-    profile = resident_of(user)
+def my_ballot(bucket: Bucket, user, *, profile=None) -> Ballot | None:
+    if profile is None or profile.user_id != user.pk:
+        profile = resident_of(user)
     if profile is None:
         return None
     return Ballot.objects.filter(bucket=bucket, voter_hash=ballot_voter_hash(profile.iin_hash, bucket)).first()
@@ -912,7 +932,7 @@ def close_cycle(cycle: Cycle, user=None) -> list[CountResult]:
         results = [count_bucket(locked, bucket, user) for bucket in locked.buckets.order_by("id")]
         now = timezone.now()
         Cycle.objects.filter(pk=locked.pk).update(closed_at=now)
-        transaction.on_commit(lambda: notify_results(locked))
+        transaction.on_commit(lambda: tasks.notify.enqueue("results", locked.pk))
     cycle.closed_at = now
     cycle.frozen_at = locked.frozen_at
     return results

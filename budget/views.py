@@ -314,32 +314,41 @@ def _bucket_or_404(pk):
 
 
 def ballot(request, pk):
-    bucket = _bucket_or_404(pk)
+    # A vote needs only the cycle's own columns; the page (GET, or a refused POST) reads its places lazily.
+    bucket = (get_object_or_404(Bucket.objects.select_related("cycle"), pk=pk) if request.method == "POST"
+              else _bucket_or_404(pk))
     cycle = bucket.cycle
     services.ensure_frozen(cycle)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={request.path}")
-    existing = services.my_ballot(bucket, request.user)
+    profile = services.resident_of(request.user)  # read once per request
     problem = None
     if cycle.stage() != Stage.VOTING:
         problem = _("Voting is not open: ballots are accepted only during the voting stage.")
     else:
-        refusal = services.voting_problem(cycle, services.resident_of(request.user))
+        refusal = services.voting_problem(cycle, profile)
         problem = refusal.message if refusal else None
-    can_change = existing is None or (cycle.vote_changeable and existing.channel == "online")
-    initial = {"choices": list(existing.choices.values_list("pk", flat=True))} if existing else None
-    form = BallotForm(request.POST or None, bucket=bucket, initial=initial)
     if request.method == "POST":
+        # The ballot is only written here: a valid vote redirects (the page is rendered by the GET that follows).
+        form = BallotForm(request.POST, bucket=bucket)
         if problem:
             messages.error(request, problem)
         elif form.is_valid():
+            chosen = form.cleaned_data["choices"]
             try:
-                _ballot, created = services.cast_ballot(bucket, request.user, [p.pk for p in form.cleaned_data["choices"]])
+                _ballot, created = services.cast_ballot(bucket, request.user, [p.pk for p in chosen], cycle=cycle,
+                                                        profile=profile, proposals=chosen)
             except BudgetError as error:
                 apply_error(form, error)
             else:
                 messages.success(request, _("Your vote was recorded.") if created else _("Your vote was changed."))
                 return redirect("budget:ballot", pk=bucket.pk)
+        existing = services.my_ballot(bucket, request.user, profile=profile)
+    else:
+        existing = services.my_ballot(bucket, request.user, profile=profile)
+        initial = {"choices": list(existing.choices.values_list("pk", flat=True))} if existing else None
+        form = BallotForm(bucket=bucket, initial=initial)
+    can_change = existing is None or (cycle.vote_changeable and existing.channel == "online")
     return render(request, "budget/ballot.html", {
         "bucket": bucket, "cycle": cycle, "form": form, "existing": existing, "problem": problem,
         "can_change": can_change,

@@ -51,11 +51,10 @@ timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)  # gthread only; sync workers close after each response
 
-# No periodic recycling by default: the data imports and recomputations (localization/geo "background jobs")
-# run in threads *inside* the web worker, and a recycled worker would abort a running import, leaving it
-# "running" for ever. Set e.g. GUNICORN_MAX_REQUESTS=5000 only once jobs run outside the web workers.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)
+# Background jobs run in separate worker processes (deploy/aimaq-worker.service.example), so web workers may be
+# recycled: after ~5000 requests each, with jitter so that they do not all restart at once.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
 
 preload_app = _bool("GUNICORN_PRELOAD", True)
 # Heartbeat files on tmpfs: a worker blocked on a slow disk is not mistaken for a hung one.

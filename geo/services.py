@@ -25,25 +25,24 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
-from django.utils.translation import get_language, override
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from config.lazy import lazy
+from jobs import runner
 from localization.models import District, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
 
-from .core import crosswalk as cw
-from .core import gaps as core
-from .core.spatial import assign_points, normalise_kato
 from .models import Boundary, GapFigure, Recomputation, RssObservation, RssStandard, Settlement, SettlementImport
+
+# imported on first use (start-up stays lean)
+gpd, np, pd, shapely = lazy("geopandas"), lazy("numpy"), lazy("pandas"), lazy("shapely")
+cw, core, spatial = lazy("geo.core.crosswalk"), lazy("geo.core.gaps"), lazy("geo.core.spatial")
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +311,9 @@ def crosswalk_shares() -> pd.DataFrame:
     return shares
 
 
-REFORM_REGIONS = set(cw.REFORM_2022) | set(cw.REFORM_2022.values())
+def reform_regions() -> frozenset[str]:
+    """The regions of the 2022 reform (new and old), from :mod:`geo.core.crosswalk` (imported on first use)."""
+    return frozenset(cw.REFORM_2022) | frozenset(cw.REFORM_2022.values())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -417,11 +418,11 @@ def _crosswalk_estimates(regional: pd.DataFrame, pre2022: pd.DataFrame, kind: st
                          "source": clean_source(f"{r.source} ({r.area_code}, pre-2022 territory)")})
     for r in current.itertuples():
         # a region whose territory did not change in 2022 is its own predecessor
-        if r.region not in REFORM_REGIONS and r.region not in parents:
+        if r.region not in reform_regions() and r.region not in parents:
             old_rows.append({"old_kato": r.region, "year": r.year, "value": r.value, "source": r.source})
     old = pd.DataFrame(old_rows)
     est = cw.estimate_new_series(old, shares, kind=kind)
-    est = est[est["new_kato"].isin(REFORM_REGIONS) & est["value"].notna()]
+    est = est[est["new_kato"].isin(list(reform_regions())) & est["value"].notna()]
     est = est[est["year"].isin(years)]
     out = pd.DataFrame({
         "region": est["new_kato"].to_numpy(),
@@ -588,7 +589,7 @@ class ThemeTable:
     regional: pd.DataFrame  # one row per region × year (year NaN = not stated)
     national: pd.DataFrame
     targets: dict
-    other: pd.DataFrame = field(default_factory=pd.DataFrame)
+    other: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
     extra: dict = field(default_factory=dict)
 
 
@@ -1162,52 +1163,46 @@ def priority_all(n: int = 10) -> tuple[pd.DataFrame, int | None]:
 
 
 def _set(job, **fields) -> None:
-    for k, v in fields.items():
-        setattr(job, k, v)
-    type(job).objects.filter(pk=job.pk).update(**fields)
+    # In a job, progress is visible at once and the final status only after the commit (jobs.runner).
+    runner.update_row(job, **fields)
 
 
 def run_job(job, func, *args) -> None:
-    """Run ``func(job, *args)`` in a thread (``settings.GEO_BACKGROUND_JOBS``, default True) or inline."""
-    if getattr(settings, "GEO_BACKGROUND_JOBS", True):
-        thread = threading.Thread(target=_job_body, args=(type(job), job.pk, func, args, True, get_language()),
-                                  daemon=True)
-        thread.start()
+    """Queue ``func(job, *args)`` on the task queue: a worker process runs it in one transaction, in the
+    language of whoever started it (:mod:`jobs.runner`)."""
+    runner.enqueue(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=_job_failed)
+
+
+def run_job_here(job, func, *args) -> None:
+    """Run a job in this process (a command) as a worker would: one transaction, a lease (jobs.runner)."""
+    runner.run_here(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=_job_failed)
+    job.refresh_from_db()
+
+
+def _job_body(job, func_path: str, *args) -> None:
+    model = type(job)
+    _set(job, status=model.Status.RUNNING)
+    import_string(func_path)(job, *args)
+    _set(job, status=model.Status.FAILED if job.errors and not job.done else model.Status.DONE,
+         finished_at=timezone.now(), message="")
+
+
+def _job_failed(job, exc: BaseException) -> None:
+    """A crashed or killed job: its transaction was rolled back; the row says so."""
+    model = type(job)
+    if isinstance(exc, runner.WorkerLost):
+        text = "interrupted: the worker running this job stopped; nothing from it was kept"
     else:
-        _job_body(type(job), job.pk, func, args, False)
-
-
-def _job_body(model, pk, func, args, threaded: bool, lang: str | None = None) -> None:
-    """Run a job and record its outcome; messages are written in ``lang`` (the language of whoever started it)."""
-    if lang:
-        with override(lang):
-            return _job_body(model, pk, func, args, threaded)
-    try:
-        job = model.objects.get(pk=pk)
-        _set(job, status=model.Status.RUNNING)
-        func(job, *args)
-        _set(job, status=model.Status.FAILED if job.errors and not job.done else model.Status.DONE,
-             finished_at=timezone.now(), message="")
-    except Exception as exc:  # noqa: BLE001 — the job records every failure for the page
-        log.exception("geo job %s #%s failed", model.__name__, pk)
-        job = model.objects.filter(pk=pk).first()
-        if job is not None:
-            _set(job, status=model.Status.FAILED, finished_at=timezone.now(),
-                 errors=list(job.errors or []) + [f"{exc.__class__.__name__}: {exc}"[:500]])
-    finally:
-        if threaded:
-            close_old_connections()
-            connection.close()
-
-
-STALE_AFTER = 3 * 3600
+        text = f"{exc.__class__.__name__}: {exc}"[:500]
+    model.objects.filter(pk=job.pk, finished_at__isnull=True).update(
+        status=model.Status.FAILED, finished_at=timezone.now(), errors=list(job.errors or []) + [text])
 
 
 def expire_stale(job) -> None:
-    """A job still 'running' hours later was interrupted (server restart): mark it failed."""
-    if not job.finished and (timezone.now() - job.started_at).total_seconds() > STALE_AFTER:
-        _set(job, status=job.Status.FAILED, finished_at=timezone.now(),
-             errors=list(job.errors or []) + ["interrupted (the server restarted?)"])
+    """Fail the jobs whose worker is gone (:func:`jobs.runner.reap`) and show this job as it now stands."""
+    if not job.finished:
+        runner.reap()
+        job.refresh_from_db()
 
 
 def recompute(job: Recomputation) -> None:
@@ -1291,7 +1286,7 @@ def _declared_kato(value: str, iso: dict[str, str]) -> str | None:
         return iso[value.upper()]
     if value.replace(".", "").isdigit():
         try:
-            return normalise_kato(int(float(value))) if "." in value else normalise_kato(value)
+            return spatial.normalise_kato(int(float(value))) if "." in value else spatial.normalise_kato(value)
         except ValueError:
             return None
     return None
@@ -1322,7 +1317,7 @@ def import_settlements(job: SettlementImport, data: bytes, default_source: str) 
     for ln, v in unknown_declared[:50]:
         errors.append(_("line %(line)s: declared region %(value)r is not a region code; ignored") % {"line": ln, "value": v})
     frame.loc[~frame["declared_region_kato"].isin(list(regions)), "declared_region_kato"] = None
-    assigned = assign_points(frame.rename(columns={"lat_f": "lat_", "lon_f": "lon_"}),
+    assigned = spatial.assign_points(frame.rename(columns={"lat_f": "lat_", "lon_f": "lon_"}),
                              boundary_frame(Boundary.Layer.DISTRICTS_2024), boundary_frame(Boundary.Layer.REGIONS_2024),
                              lat_col="lat_", lon_col="lon_")
 
@@ -1436,7 +1431,7 @@ def locate(settlement: Settlement) -> Settlement:
     """Set a settlement's district, region and problem from its coordinates (as the import does)."""
     frame = pd.DataFrame({"lat": [settlement.lat], "lon": [settlement.lon],
                           "declared_region_kato": [settlement.declared_region.kato if settlement.declared_region_id else None]})
-    row = assign_points(frame, boundary_frame(Boundary.Layer.DISTRICTS_2024),
+    row = spatial.assign_points(frame, boundary_frame(Boundary.Layer.DISTRICTS_2024),
                         boundary_frame(Boundary.Layer.REGIONS_2024)).iloc[0]
     settlement.region = Region.objects.filter(kato=row["region_kato"]).first() if row["region_kato"] else None
     settlement.district = District.objects.filter(kato=row["district_kato"]).first() if row["district_kato"] else None
@@ -1580,6 +1575,7 @@ def load_example_catalogue() -> int:
 
 def load_osm_settlements(stdout=None) -> SettlementImport:
     job = SettlementImport.objects.create(file_name=OSM_SETTLEMENTS.name, source=OSM_SOURCE)
-    _job_body(SettlementImport, job.pk, import_settlements, (OSM_SETTLEMENTS.read_bytes(), OSM_SOURCE), False)
+    runner.run_inline(job, _job_body, f"{__name__}.import_settlements", OSM_SETTLEMENTS.read_bytes(), OSM_SOURCE,
+                      fail=_job_failed)
     job.refresh_from_db()
     return job

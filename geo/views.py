@@ -20,12 +20,15 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from localization.core import safecells
+from config.lazy import lazy
 from localization.models import District, FormerRegion, Region, current_lang
 from localization.permissions import can_edit_region, is_statistics
 
-from . import maps, services
+from . import services
 from .forms import GapsFilterForm, MapForm, RssObservationForm, RssStandardForm, SettlementFilterForm, SettlementImportForm
 from .models import Boundary, GapFigure, Recomputation, RssObservation, RssStandard, Settlement, SettlementImport
+
+maps = lazy("geo.maps")  # folium, mapclassify (→ scipy, scikit-learn): only when a map is drawn
 
 
 def _geojson_response(request, features: list[dict]) -> HttpResponse:
@@ -451,7 +454,7 @@ def region_gaps(request, kato):
     context = {
         "region": region, "summary": summary, "poverty": poverty, "gas": gas, "rss": rss, "other": other,
         "incoming": incoming, "districts": districts, "priority": priority, "priority_year": priority_year,
-        "sources": sources.items, "reform": kato in services.REFORM_REGIONS,
+        "sources": sources.items, "reform": kato in services.reform_regions(),
         "can_edit": can_edit_region(request.user, region),
         "gas_pace": tables["gasification"].extra.get("stated_pace"),
         "n_settlements": Settlement.objects.filter(region=region).count(),

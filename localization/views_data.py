@@ -6,7 +6,6 @@ Views stay thin: the work is in ``localization.services``; who may do what is de
 """
 from __future__ import annotations
 
-import datetime
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jobs import runner
+
 from .forms_data import DownloadForm, ImportForm, IndicatorForm, RegionFilterForm, UploadForm, ValueEntryForm, VerifyForm
 from .models import ImportRun, Indicator, IndicatorValue, Region, current_lang
 from .permissions import editable_regions, is_statistics, require_region_edit
@@ -29,7 +30,6 @@ from .services import imports
 from .services import values as value_service
 
 #: A run still "running" after this long is considered dead (its thread stopped with the server).
-STALE_RUN = datetime.timedelta(hours=1)
 
 
 def require_statistics(user) -> None:
@@ -100,8 +100,8 @@ def data_download_indicator(request, code: str, fmt: str):
 
 
 def _running_run():
-    cutoff = timezone.now() - STALE_RUN
-    return ImportRun.objects.filter(status=ImportRun.Status.RUNNING, started_at__gte=cutoff).first()
+    runner.reap()  # a run whose worker is gone is failed at once, so it blocks nothing
+    return ImportRun.objects.filter(status=ImportRun.Status.RUNNING).first()
 
 
 @login_required
@@ -118,7 +118,7 @@ def data_import(request):
             root, source = imports.NATIONAL_REPOSITORY, imports.NATIONAL_SOURCE
         else:
             upload = form.cleaned_data["archive"]
-            cleanup = Path(tempfile.mkdtemp(prefix="aimaq-import-"))
+            cleanup = Path(tempfile.mkdtemp(prefix="aimaq-import-", dir=imports.upload_dir()))
             try:
                 root = imports.extract_archive(upload, cleanup)
             except imports.ArchiveError as exc:
@@ -137,13 +137,18 @@ def _recent_runs():
 
 
 def _run_is_stale(run: ImportRun) -> bool:
-    return run.status == ImportRun.Status.RUNNING and run.started_at < timezone.now() - STALE_RUN
+    """Reap the runs whose worker is gone; a run is never 'stale' after that (it is failed, with the reason)."""
+    if run.status == ImportRun.Status.RUNNING:
+        runner.reap()
+        run.refresh_from_db()
+    return False
 
 
 @login_required
 def data_import_run(request, pk: int):
     require_statistics(request.user)
     run = get_object_or_404(ImportRun.objects.select_related("user"), pk=pk)
+    _run_is_stale(run)  # first: a run whose worker is gone shows as failed
     warnings = imports.run_warnings(run)
     context = {
         "run": run,
@@ -160,6 +165,7 @@ def data_import_run(request, pk: int):
 def data_import_status(request, pk: int):
     require_statistics(request.user)
     run = get_object_or_404(ImportRun, pk=pk)
+    _run_is_stale(run)
     return JsonResponse({
         "status": run.status,
         "running": run.status == ImportRun.Status.RUNNING and not _run_is_stale(run),

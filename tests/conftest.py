@@ -75,3 +75,30 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                               "QUEUES": ["default", "inline"]}}
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_in_the_test(request, settings):
+    """Jobs run inside the test (django-tasks' immediate backend: the same task and job body a worker runs),
+    unless the test asks for ``task_queue`` — the real database queue, run by a real worker."""
+    if "task_queue" not in request.fixturenames:
+        settings.TASKS = IMMEDIATE_TASKS
+
+
+@pytest.fixture
+def task_queue(settings):
+    """The configured database queue (django_tasks_db). Returns ``run_worker()``: django-tasks-db's worker loop,
+    in this process, until the queue is empty (tests/jobs/ also start worker processes)."""
+    from django.core.management import call_command
+
+    assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+
+    def run_worker():
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0,
+                     queue_name="default")
+
+    return run_worker

@@ -21,7 +21,6 @@ GAP_KEYS = ["poverty_rate", "poverty_gap_pp", "poverty_gap_people", "gas_share",
 
 @pytest.fixture
 def fresh_geo(settings):
-    settings.GEO_BACKGROUND_JOBS = False
     cache.clear()
     services._LOCAL.__dict__.clear()
     yield

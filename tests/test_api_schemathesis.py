@@ -51,7 +51,6 @@ def real_data(db, settings):
     from localization.models import Region
     from localization.services import imports
 
-    settings.GEO_BACKGROUND_JOBS = False
     cache.clear()
     services._LOCAL.__dict__.clear()
     run = imports.import_repository(imports.NATIONAL_REPOSITORY, only=["1-2-1", "7-1-2"])

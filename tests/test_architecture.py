@@ -30,3 +30,21 @@ def test_numeric_cores_have_no_django():
     assert cores
     for path in cores:
         assert "django" not in imports(path), f"{path.relative_to(ROOT)} imports Django"
+
+
+def test_start_up_does_not_import_the_heavy_libraries():
+    """Importing the URL conf (every view) and all apps leaves mapclassify, scipy, scikit-learn, geopandas, folium
+    and pandas unimported: they load when a map, a table or an import needs them (bench/bench_startup.py)."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "import django; django.setup();"
+        "from django.urls import get_resolver; get_resolver().url_patterns;"
+        "heavy = ['mapclassify', 'scipy', 'sklearn', 'geopandas', 'folium', 'pandas', 'openpyxl'];"
+        "print(json.dumps([m for m in heavy if m in sys.modules]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -20,7 +20,6 @@ import gc
 import logging
 import re
 import shutil
-import threading
 import zipfile
 from collections import Counter
 from contextlib import contextmanager
@@ -34,7 +33,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ..core import opensdg
+from config.lazy import lazy
+from jobs import runner
+
 from ..reference import looks_russian
 from ..models import (DisaggregationLabel, GlobalIndicator, Goal, ImportedFile, ImportRun, Indicator, IndicatorValue,
                       Region, Target)
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 NATIONAL_REPOSITORY = Path(settings.BASE_DIR) / "fixtures" / "kazstat-sdg-data"
 NATIONAL_SOURCE = "fixtures/kazstat-sdg-data"  # shown as the run's source: a path, the same in every language
-CODE_TABLE = Path(settings.BASE_DIR) / opensdg.DEFAULT_CODE_TABLE
+opensdg = lazy("localization.core.opensdg")  # pandas is imported when an import or a download runs
 #: Rows per multi-row INSERT (SQLite allows 32766 parameters per statement; 18 columns × 500 rows).
 BATCH = 500
 #: Rows per transaction (and so per progress step) of a repository import.
@@ -74,7 +75,7 @@ def code_table() -> opensdg.CodeTable:
     """The REF_AREA/GeoCode table (``fixtures/ref_area_codes.csv``), read once per process."""
     global _CODES
     if _CODES is None:
-        _CODES = opensdg.load_code_table(CODE_TABLE)
+        _CODES = opensdg.load_code_table(Path(settings.BASE_DIR) / opensdg.DEFAULT_CODE_TABLE)
     return _CODES
 
 
@@ -126,6 +127,10 @@ _MESSAGES = [
     (r"short row .*", gettext_noop("short row: the last field was read as the value, the missing cells as totals")),
     (r"invalid YAML: (?P<x>.*)", gettext_noop("invalid YAML: %(x)s")),
     (r"(?P<x>\w+) .* is longer than (?P<n>\d+) characters", gettext_noop("%(x)s is longer than %(n)s characters")),
+    (r"the import was interrupted \(its worker stopped\).*",
+     gettext_noop("the import was interrupted (its worker stopped); nothing from it was kept")),
+    (r"the import stopped on an internal error.*",
+     gettext_noop("the import stopped on an internal error; nothing from it was kept")),
     (r"the database refused the file.*", gettext_noop("the database refused the file; nothing from it was imported")),
     (r"cannot read the repository: (?P<x>.*)", gettext_noop("cannot read the repository: %(x)s")),
     (r"no data/indicator_<id>.csv file found", gettext_noop("no data/indicator_<id>.csv file found")),
@@ -652,9 +657,8 @@ def _write_group(group: list[_Prepared], refs: References, writer: ValueWriter, 
 
 
 def _save_progress(run: ImportRun, **fields) -> None:
-    for key, value in fields.items():
-        setattr(run, key, value)
-    ImportRun.objects.filter(pk=run.pk).update(**fields)
+    # In a job, progress is visible at once and the final status only after the commit (jobs.runner).
+    runner.update_row(run, **fields)
 
 
 @contextmanager
@@ -891,7 +895,7 @@ def national_duplicates(root=None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# web imports: uploaded archives and a background thread
+# web imports: uploaded archives and the task queue
 
 
 class ArchiveError(ValueError):
@@ -942,36 +946,48 @@ def extract_archive(uploaded, target: Path) -> Path:
     return target
 
 
-def run_in_background() -> bool:
-    """Web imports run in a thread unless ``DATA_IMPORT_IN_THREAD = False`` (tests run them in the request)."""
-    return getattr(settings, "DATA_IMPORT_IN_THREAD", True)
+def upload_dir() -> Path:
+    """Where uploaded archives are unpacked for the workers: ``MEDIA_ROOT/imports`` (shared with the workers)."""
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
-def start_import(run: ImportRun, root: Path, *, cleanup: Path | None = None, duplicates: str | None = None) -> None:
-    """Run :func:`import_repository` for ``run`` — in a background thread with its own database connection, or
-    synchronously. ``cleanup``: a temporary folder to delete afterwards; ``duplicates``: as for
-    :func:`import_repository`."""
+def start_import(run: ImportRun, root: Path, *, cleanup: Path | None = None, duplicates: str | None = None):
+    """Queue :func:`import_repository` for ``run`` on the task queue (a worker process runs it, see
+    :mod:`jobs.runner`). ``cleanup``: a temporary folder to delete afterwards (it must be on storage the workers
+    share with the web server); ``duplicates``: as for :func:`import_repository`."""
+    return runner.enqueue(run, import_job, root, cleanup=cleanup, duplicates=duplicates, fail=import_failed)
 
-    def work():
-        try:
-            import_repository(root, run=run, user=run.user, duplicates=duplicates)
-        except Exception:  # noqa: BLE001 - a crash must still end the run, and be logged
-            log.exception("import run %s crashed", run.pk)
-            _finish(run, errors=list(run.errors) + [f"{run.source}:0: the import stopped on an internal error"],
-                    failed=max(run.files_failed, 1))
-        finally:
-            if cleanup is not None:
-                shutil.rmtree(cleanup, ignore_errors=True)
 
-    if not run_in_background():
-        work()
-        return
+def run_import_here(run: ImportRun, root: Path, *, only=None, duplicates: str | None = None,
+                    skip_unchanged: bool = True) -> ImportRun:
+    """Run the import of ``run`` in this process (the command line) as a worker would: one transaction, a lease,
+    and the run marked failed at once if the process is killed."""
+    runner.run_here(run, import_job, root, only=list(only) if only else None, duplicates=duplicates,
+                    skip_unchanged=skip_unchanged, fail=import_failed)
+    run.refresh_from_db()
+    return run
 
-    def thread_main():
-        close_old_connections()
-        try:
-            work()
-        finally:
-            connection.close()
 
-    threading.Thread(target=thread_main, name=f"import-{run.pk}", daemon=True).start()
+def import_job(run: ImportRun, root, *, cleanup=None, duplicates: str | None = None, only=None,
+               skip_unchanged: bool = True) -> None:
+    """The job: the whole import in the job's transaction (a killed worker leaves the data as before)."""
+    try:
+        import_repository(Path(root), run=run, user=run.user, duplicates=duplicates, only=only,
+                          skip_unchanged=skip_unchanged)
+    finally:
+        if cleanup:
+            shutil.rmtree(cleanup, ignore_errors=True)
+
+
+def import_failed(run: ImportRun, exc: BaseException) -> None:
+    """A crashed or killed import: its transaction was rolled back, so nothing it counted was kept."""
+    if isinstance(exc, runner.WorkerLost):
+        log.error("import run %s: its worker stopped", run.pk)
+        message = f"{run.source}:0: the import was interrupted (its worker stopped); nothing from it was kept"
+    else:
+        message = f"{run.source}:0: the import stopped on an internal error; nothing from it was kept"
+    ImportRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+        status=ImportRun.Status.FAILED, finished_at=timezone.now(), files_done=0, rows_created=0, rows_updated=0,
+        rows_unchanged=0, files_failed=max(run.files_failed, 1), errors=list(run.errors or []) + [message])

@@ -19,26 +19,31 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..core import opensdg
+from config.lazy import lazy
+
 from ..core.safecells import safe_row
 from ..models import GlobalIndicator, Indicator, IndicatorValue, Region
 from ..permissions import can_edit_region, is_statistics
 from . import imports
 
+pd, opensdg = lazy("pandas"), lazy("localization.core.opensdg")  # imported on first use
+
 Status = IndicatorValue.Verification
 PUBLISHED = (Status.OFFICIAL, Status.VERIFIED, Status.ESTIMATE)
 FIRST_YEAR = 1990
 PERCENT_UNITS = {"PT"}
-#: Disaggregation columns a value may carry (the national set's, without Year/Value/unit/area columns).
-DIMENSIONS = sorted(opensdg.NATIONAL_COLUMNS - {"Year", "Value", *opensdg.UNIT_COLUMNS, *opensdg.GEO_COLUMNS})
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _DIM_VALUE = re.compile(r"^[A-Za-z0-9_.+\-<>]{1,40}$")
+
+
+def dimensions() -> list[str]:
+    """Disaggregation columns a value may carry (the national set's, without Year/Value/unit/area columns)."""
+    return sorted(opensdg.NATIONAL_COLUMNS - {"Year", "Value", *opensdg.UNIT_COLUMNS, *opensdg.GEO_COLUMNS})
 
 
 def last_year() -> int:
@@ -81,9 +86,9 @@ def parse_disaggregation(text: str) -> str:
         name, eq, code = (s.strip() for s in part.partition("="))
         if not eq or not name or not code:
             raise ValidationError(_("Write each disaggregation as COLUMN=CODE, for example SEX=F."))
-        if name not in DIMENSIONS:
+        if name not in dimensions():
             raise ValidationError(_("Unknown disaggregation column %(name)s. Known columns: %(known)s.")
-                                  % {"name": name, "known": ", ".join(DIMENSIONS)})
+                                  % {"name": name, "known": ", ".join(dimensions())})
         if not _DIM_VALUE.match(code):
             raise ValidationError(_("The code %(code)s may only contain Latin letters, digits and _ . + - < >.") % {"code": code})
         if name in mapping:

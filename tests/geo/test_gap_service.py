@@ -17,7 +17,6 @@ VNR = "000_e3cedfe4388e2973.txt"
 
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
-    settings.GEO_BACKGROUND_JOBS = False
     cache.clear()
     services._LOCAL.__dict__.clear()
     yield
@@ -292,31 +291,40 @@ def test_format_numbers_in_the_page_language():
     assert math.isinf(float("inf")) and services.fmt_number(float("inf")) == "\u221e"
 
 
-def test_jobs_run_in_a_background_thread_in_the_starters_language(monkeypatch, settings):
-    """With GEO_BACKGROUND_JOBS (the default) a job is handed to a thread, which records its outcome in the language
-    of whoever started it; the job body itself is covered synchronously by the other tests."""
-    import threading
-
+@pytest.mark.django_db
+def test_jobs_are_queued_and_a_worker_records_the_outcome_in_the_starters_language(task_queue):
+    """A geo job goes onto the database queue; the worker loop runs it in the language of whoever started it and
+    rolls back everything it wrote when it fails."""
     from django.utils import translation
+    from django_tasks_db.models import DBTaskResult
 
-    settings.GEO_BACKGROUND_JOBS = True
-    seen, done = {}, threading.Event()
-
-    def fake_body(model, pk, func, args, threaded, lang=None):
-        seen.update(thread=threading.current_thread() is not threading.main_thread(), model=model, pk=pk,
-                    func=func, args=args, threaded=threaded, lang=lang)
-        done.set()
-
-    monkeypatch.setattr(services, "_job_body", fake_body)
-
-    class Job:
-        pk = 7
-
-    def work(job, *args):
-        pass
+    from geo.models import SettlementImport
 
     with translation.override("ru"):
-        services.run_job(Job(), work, b"data", "source")
-    assert done.wait(10)
-    assert seen == {"thread": True, "model": Job, "pk": 7, "func": work, "args": (b"data", "source"),
-                    "threaded": True, "lang": "ru"}
+        job = services.start_settlement_import(b"name,lat,lon\n", file_name="x.csv", source="test")
+    assert job.status == SettlementImport.Status.PENDING
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"][:2] == ["geo.SettlementImport", job.pk] and task.args_kwargs["args"][-1] == "ru"
+    task_queue()
+    job.refresh_from_db()
+    assert job.finished and job.finished_at is not None
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def _broken_job(job):
+    Settlement.objects.create(name_en="half-written", lat=43.2, lon=76.9, source="test")
+    services._set(job, done=1, total=2, message="step one")
+    raise RuntimeError("boom")
+
+
+@pytest.mark.django_db
+def test_a_failing_job_leaves_the_data_as_before_and_the_job_failed(task_queue, monkeypatch):
+    from geo.models import Recomputation
+
+    before = Settlement.objects.count()
+    job = Recomputation.objects.create(total=2)
+    services.run_job(job, _broken_job)
+    task_queue()
+    job.refresh_from_db()
+    assert job.status == Recomputation.Status.FAILED and job.errors == ["RuntimeError: boom"]
+    assert Settlement.objects.count() == before  # the job's writes were rolled back

@@ -19,7 +19,6 @@ LANGS = ["kk", "ru", "en"]
 
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
-    settings.GEO_BACKGROUND_JOBS = False
     cache.clear()
     services._LOCAL.__dict__.clear()
     yield

@@ -17,7 +17,6 @@ OTHER_HOST = re.compile(r"""(?:https?:)?//([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,
 
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
-    settings.GEO_BACKGROUND_JOBS = False
     cache.clear()
     services._LOCAL.__dict__.clear()
     yield

@@ -28,7 +28,6 @@ CSV = """name_kk,name_ru,name_en,type,population,lat,lon,region_kato,osm_id
 
 @pytest.fixture(autouse=True)
 def inline_jobs(settings):
-    settings.GEO_BACKGROUND_JOBS = False
     cache.clear()
     services._LOCAL.__dict__.clear()
 

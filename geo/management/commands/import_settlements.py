@@ -27,8 +27,7 @@ class Command(BaseCommand):
             if not file.is_file():
                 raise CommandError(f"{file}: no such file")
             job = SettlementImport.objects.create(file_name=file.name[:200], source=(source or f"file {file.name}")[:300])
-            services._job_body(SettlementImport, job.pk, services.import_settlements,
-                               (file.read_bytes(), job.source), False)
+            services.run_job_here(job, services.import_settlements, file.read_bytes(), job.source)
             job.refresh_from_db()
         self.stdout.write(
             f"Settlement import #{job.pk} ({job.get_status_display()}): {job.total} rows, {job.created} created, "

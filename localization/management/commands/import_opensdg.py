@@ -7,6 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from localization.models import ImportRun
 from localization.services import imports
 
 
@@ -55,7 +56,9 @@ class Command(BaseCommand):
         else:
             raise CommandError(f"{source}: not a folder or a .zip file")
         try:
-            run = imports.import_repository(root, user=author, source=str(path), only=only, duplicates=duplicates,
+            # as a job run here: one transaction, a lease; killed, it leaves the data as before and the run failed
+            run = ImportRun.objects.create(user=author, source=str(path)[:300])
+            run = imports.run_import_here(run, root, only=only, duplicates=duplicates,
                                            skip_unchanged=not read_all)
         finally:
             if cleanup is not None:

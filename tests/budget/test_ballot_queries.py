@@ -1,0 +1,66 @@
+"""The cost of a vote: a ballot POST runs at most 8 SQL queries and redirects (the page is rendered once, by the
+GET that follows). bench/bench_ballot_insert.py measures the rates."""
+import pytest
+from django.urls import reverse
+
+from budget.models import Ballot, BallotAudit, Stage
+from tests.budget.helpers import admit, move, propose
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def open_vote(make_cycle, make_resident, expert_for, request):
+    cycle = make_cycle(max_choices=2, vote_changeable=getattr(request, "param", False))
+    expert = expert_for(cycle)
+    proposals = [propose(cycle, make_resident(), title=f"P{i}", cost=2_000_000 + i) for i in range(3)]
+    move(cycle, Stage.REVIEW)
+    for p in proposals:
+        admit(p, expert)
+    move(cycle, Stage.VOTING)
+    return cycle, cycle.buckets.get(), proposals
+
+
+def _statements(ctx) -> list[str]:
+    """The SQL statements of a request. The test runs inside a transaction, so the request's own transaction
+    shows as SAVEPOINT/RELEASE; outside tests it is BEGIN/COMMIT on the connection, which is not a query."""
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_a_ballot_post_costs_at_most_8_queries(client, open_vote, make_resident, django_assert_max_num_queries):
+    cycle, bucket, proposals = open_vote
+    voter = make_resident()
+    client.force_login(voter)
+    url = reverse("budget:ballot", args=[bucket.pk])
+    client.get(url)  # the session exists, as for a resident who opened the ballot
+    with django_assert_max_num_queries(10) as ctx:  # 8 statements + the transaction's SAVEPOINT and RELEASE
+        response = client.post(url, {"choices": [proposals[0].pk, proposals[2].pk]})
+    statements = _statements(ctx)
+    assert len(statements) <= 8, "\n".join(statements)
+    # session, user, bucket + cycle, resident profile, chosen proposals (read once), then three INSERTs
+    assert [s.split()[0] for s in statements].count("INSERT") == 3
+    assert response.status_code == 302 and response["Location"] == url
+    ballot = Ballot.objects.get(bucket=bucket)
+    assert sorted(ballot.choices.values_list("pk", flat=True)) == [proposals[0].pk, proposals[2].pk]
+
+
+def test_a_refused_ballot_changes_nothing_and_shows_the_error(client, open_vote, make_resident):
+    cycle, bucket, proposals = open_vote
+    client.force_login(make_resident())
+    url = reverse("budget:ballot", args=[bucket.pk])
+    response = client.post(url, {"choices": [p.pk for p in proposals]})  # 3 > max_choices 2
+    assert response.status_code == 200 and not Ballot.objects.exists()
+    assert response.context["form"].errors["choices"]
+
+
+@pytest.mark.parametrize("open_vote", [True], indirect=True)
+def test_a_changed_vote_keeps_one_ballot_and_audits_the_change(client, open_vote, make_resident):
+    cycle, bucket, proposals = open_vote
+    client.force_login(make_resident())
+    url = reverse("budget:ballot", args=[bucket.pk])
+    assert client.post(url, {"choices": [proposals[0].pk]}).status_code == 302
+    assert client.post(url, {"choices": [proposals[1].pk]}).status_code == 302
+    ballot = Ballot.objects.get(bucket=bucket)
+    assert list(ballot.choices.values_list("pk", flat=True)) == [proposals[1].pk]
+    assert list(BallotAudit.objects.filter(ballot=ballot).values_list("action", flat=True).order_by("pk")) == [
+        "create", "change"]
