@@ -679,6 +679,8 @@ class Ballot(models.Model):
     choices = models.ManyToManyField(Proposal, related_name="ballots", verbose_name=_("chosen projects"))
     created_at = models.DateTimeField(_("cast at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    #: SHA-256 of the voter's receipt code (the code itself is shown once and never stored); empty for paper ballots.
+    receipt_hash = models.CharField(_("receipt (hash)"), max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         ordering = ["id"]

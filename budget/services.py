@@ -9,8 +9,10 @@ Errors meant for the user are raised as :class:`BudgetError` with a translated m
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -709,9 +711,45 @@ def cast_ballot(bucket: Bucket, user, proposal_ids) -> tuple[Ballot, bool]:
     if problem:
         raise problem
     proposals = check_choices(bucket, proposal_ids)
-    return _store_ballot(
+    ballot, created = _store_ballot(
         bucket=bucket, voter_hash=profile.iin_hash, voter=profile, district=profile.district,
         channel=Ballot.Channel.ONLINE, actor=user, proposals=proposals,
+    )
+    # The receipt code is returned once on the ballot object (``ballot.receipt_code``; None on a change).
+    ballot.receipt_code = issue_receipt(ballot) if created else None
+    return ballot, created
+
+
+# --------------------------------------------------------------------------------------------------- receipts
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read back from a phone
+RECEIPT_LENGTH = 12  # 60 bits
+
+
+def normalize_receipt(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def receipt_hash(code: str) -> str:
+    return hashlib.sha256(f"aimaq-receipt:{normalize_receipt(code)}".encode()).hexdigest()
+
+
+def issue_receipt(ballot: Ballot) -> str:
+    """A random receipt code for an online ballot. Only its hash is stored on the ballot row: the receipt proves
+    that a ballot was recorded (bucket, time) and links to nothing else: no choices, no person."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(RECEIPT_LENGTH))
+    Ballot.objects.filter(pk=ballot.pk).update(receipt_hash=receipt_hash(raw))
+    ballot.receipt_hash = receipt_hash(raw)
+    return "-".join(raw[i:i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def check_receipt(code: str) -> Ballot | None:
+    """The ballot a receipt code belongs to, or None. Callers show only its bucket and times, never its choices."""
+    if len(normalize_receipt(code)) != RECEIPT_LENGTH:
+        return None
+    return (
+        Ballot.objects.filter(receipt_hash=receipt_hash(code))
+        .select_related("bucket", "cycle__district__region", "cycle__region").first()
     )
 
 

@@ -34,6 +34,7 @@ from .forms import (
 )
 from .models import (
     Attachment,
+    Ballot,
     Bucket,
     CountResult,
     Cycle,
@@ -58,7 +59,9 @@ def _money(value) -> str:
 
 def cycle_list(request):
     cycles = list(_cycle_qs().annotate(n_proposals=Count("proposals")))
-    return render(request, "budget/cycle_list.html", {"cycles": cycles})
+    for cycle in cycles:
+        cycle.current_stage = cycle.stage()
+    return render(request, "budget/cycle_list.html", {"cycles": cycles, "Stage": Stage})
 
 
 def cycle_detail(request, pk):
@@ -85,6 +88,7 @@ def cycle_detail(request, pk):
         "is_expert": services.is_assigned_expert(request.user, cycle),
         "can_submit": request.user.is_authenticated and services.submission_problem(cycle, request.user) is None,
         "voting_open": current == Stage.VOTING,
+        "vote_bucket": next((b for b in buckets if b.pk not in my_ballots), None) if current == Stage.VOTING else None,
         "voting_closed": cycle.voting_closed,
         "counted": cycle.closed_at is not None,
         "stage_changes": cycle.stage_changes.select_related("changed_by")[:10],
@@ -135,9 +139,28 @@ def proposal_list(request, pk):
     status = request.GET.get("status")
     if status in Proposal.Status.values:
         proposals = proposals.filter(status=status)
+    proposals = _with_cards(proposals)
+    points = [
+        {"lat": p.lat, "lon": p.lon, "title": p.title, "url": reverse("budget:proposal_detail", args=[p.pk])}
+        for p in proposals
+    ]
     return render(request, "budget/proposal_list.html", {
         "cycle": cycle, "proposals": proposals, "statuses": Proposal.Status.choices, "status": status,
+        "points": json.dumps(points, ensure_ascii=False),
     })
+
+
+def _with_cards(proposals) -> list[Proposal]:
+    """Proposals with what a card shows: the first photo and the distinct SDG goals of their targets."""
+    proposals = list(proposals.select_related("cycle__district__region", "cycle__region").prefetch_related(
+        "sdg_targets__goal", Prefetch("attachments", queryset=Attachment.objects.filter(kind__in=["jpg", "png"]).order_by("id"),
+                                      to_attr="photos"),
+    ))
+    for p in proposals:
+        goals = {t.goal.number: t.goal for t in p.sdg_targets.all()}
+        p.goals = [goals[n] for n in sorted(goals)]
+        p.photo = p.photos[0] if p.photos else None
+    return proposals
 
 
 def _proposal_or_404(pk):
@@ -338,11 +361,90 @@ def ballot(request, pk):
                 apply_error(form, error)
             else:
                 messages.success(request, _("Your vote was recorded.") if created else _("Your vote was changed."))
+                code = getattr(_ballot, "receipt_code", None)
+                if code:
+                    request.session["budget_receipt"] = {"bucket": bucket.pk, "code": code}
                 return redirect("budget:ballot", pk=bucket.pk)
+    receipt = request.session.get("budget_receipt")
+    if receipt and receipt.get("bucket") == bucket.pk and request.method == "GET":
+        del request.session["budget_receipt"]
+        receipt = receipt["code"]
+    else:
+        receipt = None
+    next_buckets = []
+    if existing is not None and cycle.stage() == Stage.VOTING:
+        profile = services.resident_of(request.user)
+        voted = set(cycle.ballots.filter(voter_hash=profile.iin_hash).values_list("bucket_id", flat=True)) if profile else set()
+        next_buckets = [b for b in cycle.buckets.all() if b.pk not in voted]
     return render(request, "budget/ballot.html", {
         "bucket": bucket, "cycle": cycle, "form": form, "existing": existing, "problem": problem,
-        "can_change": can_change,
+        "can_change": can_change, "receipt": receipt, "next_buckets": next_buckets,
     })
+
+
+def my_ballot(request):
+    """Check a receipt code: was the ballot recorded, in which bucket, when. Never the choices, never the voter."""
+    code = (request.GET.get("code") or "").strip()[:40]
+    found = services.check_receipt(code) if code else None
+    mine = []
+    profile = services.resident_of(request.user)
+    if profile is not None:
+        mine = list(
+            Ballot.objects.filter(voter_hash=profile.iin_hash)
+            .select_related("bucket", "cycle__district__region", "cycle__region").order_by("-created_at")
+        )
+    return render(request, "budget/my_ballot.html", {"code": code, "found": found, "checked": bool(code), "mine": mine})
+
+
+@login_required
+def my_proposals(request):
+    user = request.user
+    proposals = Proposal.objects.filter(Q(author=user) | Q(co_applicants=user)).distinct().order_by("-created_at")
+    return render(request, "budget/my_proposals.html", {"proposals": _with_cards(proposals)})
+
+
+@login_required
+def my_activity(request):
+    """What the signed-in person did in the PPB, newest first: proposals, expert decisions on them, ballots."""
+    user = request.user
+    events = []
+    proposals = list(Proposal.objects.filter(author=user).select_related("cycle"))
+    for p in proposals:
+        events.append({"at": p.created_at, "kind": "proposal", "proposal": p, "cycle": p.cycle})
+    for review in Review.objects.filter(proposal__in=proposals).select_related("proposal__cycle"):
+        events.append({"at": review.created_at, "kind": "review", "proposal": review.proposal, "review": review,
+                       "cycle": review.proposal.cycle})
+    profile = services.resident_of(user)
+    if profile is not None:
+        for b in Ballot.objects.filter(voter_hash=profile.iin_hash).select_related("bucket", "cycle"):
+            events.append({"at": b.created_at, "kind": "ballot", "ballot": b, "cycle": b.cycle})
+    events.sort(key=lambda e: e["at"], reverse=True)
+    return render(request, "budget/my_activity.html", {"events": events})
+
+
+@require_GET
+def place_search(request, pk):
+    """Settlements of the cycle's territory whose kk/ru/en name contains ``q`` (for the pin map's search box).
+
+    Names are matched in Python with casefold(), so Cyrillic matches without regard to case on every database."""
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    query = (request.GET.get("q") or "").strip().casefold()[:100]
+    results = []
+    if len(query) >= 2:
+        from geo.models import Settlement
+
+        rows = Settlement.objects.filter(lat__isnull=False, lon__isnull=False)
+        rows = rows.filter(district_id=cycle.district_id) if cycle.district_id else rows.filter(region_id=cycle.region_id)
+        lang = current_lang()
+        for s in rows.order_by("-population", "id")[:5000]:
+            names = [s.name_kk, s.name_ru, s.name_en]
+            if any(query in (n or "").casefold() for n in names):
+                results.append({"name": s.tr("name", lang) or next(n for n in names if n), "type": s.get_type_display(),
+                                "lat": round(s.lat, 6), "lon": round(s.lon, 6)})
+                if len(results) == 10:
+                    break
+    body = json.dumps({"query": query, "results": results}, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @sensitive_post_parameters("iin")
