@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from localization.models import District, Region, Target, Trilingual
+from localization.models import District, Goal, Region, Target, Trilingual
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
@@ -496,6 +496,7 @@ class Proposal(models.Model):
     estimated_cost = models.PositiveBigIntegerField(_("estimated cost, tenge"))
     adjusted_cost = models.PositiveBigIntegerField(_("cost adjusted by experts, tenge"), null=True, blank=True)
     sdg_targets = models.ManyToManyField(Target, blank=True, related_name="ppb_proposals", verbose_name=_("SDG targets"))
+    sdg_goals = models.ManyToManyField(Goal, blank=True, related_name="ppb_proposals", verbose_name=_("SDG goals"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -437,7 +437,9 @@ class ProposalData:
     apartments: int | None = None
 
 
-def submit_proposal(cycle: Cycle, author, data: ProposalData, *, targets=(), co_applicants=(), files=()) -> Proposal:
+def submit_proposal(
+    cycle: Cycle, author, data: ProposalData, *, targets=(), co_applicants=(), files=(), goals=()
+) -> Proposal:
     problem = submission_problem(cycle, author)
     if problem:
         raise problem
@@ -454,6 +456,7 @@ def submit_proposal(cycle: Cycle, author, data: ProposalData, *, targets=(), co_
             raise submission_problem(cycle, author) or BudgetError(_("Limit reached."), "author_limit")
         proposal = Proposal.objects.create(cycle=cycle, author=author, **data.__dict__)
         proposal.sdg_targets.set(targets)
+        proposal.sdg_goals.set(goals)
         proposal.co_applicants.set(co_applicants)
         _store_files(proposal, files)
         transaction.on_commit(lambda: notify_proposal_received(proposal))
@@ -482,7 +485,9 @@ def edit_problem(proposal: Proposal, user) -> BudgetError | None:
     )
 
 
-def update_proposal(proposal: Proposal, user, data: ProposalData, *, targets=(), co_applicants=(), files=()) -> Proposal:
+def update_proposal(
+    proposal: Proposal, user, data: ProposalData, *, targets=(), co_applicants=(), files=(), goals=None
+) -> Proposal:
     problem = edit_problem(proposal, user)
     if problem:
         raise problem
@@ -500,6 +505,8 @@ def update_proposal(proposal: Proposal, user, data: ProposalData, *, targets=(),
             locked.status = Proposal.Status.REVISED
         locked.save()
         locked.sdg_targets.set(targets)
+        if goals is not None:
+            locked.sdg_goals.set(goals)
         locked.co_applicants.set(co_applicants)
         _store_files(locked, files)
     return locked

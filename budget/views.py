@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -45,6 +46,14 @@ from .models import (
     stage_index,
 )
 from .services import BudgetError
+
+
+#: The street layer under the PPB maps (empty: no street layer). The outline comes from the site in any case.
+DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+def _tiles() -> str:
+    return getattr(settings, "PPB_TILE_URL", DEFAULT_TILES)
 
 
 def _cycle_qs():
@@ -146,18 +155,19 @@ def proposal_list(request, pk):
     ]
     return render(request, "budget/proposal_list.html", {
         "cycle": cycle, "proposals": proposals, "statuses": Proposal.Status.choices, "status": status,
-        "points": json.dumps(points, ensure_ascii=False),
+        "points": json.dumps(points, ensure_ascii=False), "tiles": _tiles(),
     })
 
 
 def _with_cards(proposals) -> list[Proposal]:
     """Proposals with what a card shows: the first photo and the distinct SDG goals of their targets."""
     proposals = list(proposals.select_related("cycle__district__region", "cycle__region").prefetch_related(
-        "sdg_targets__goal", Prefetch("attachments", queryset=Attachment.objects.filter(kind__in=["jpg", "png"]).order_by("id"),
+        "sdg_targets__goal", "sdg_goals", Prefetch("attachments", queryset=Attachment.objects.filter(kind__in=["jpg", "png"]).order_by("id"),
                                       to_attr="photos"),
     ))
     for p in proposals:
         goals = {t.goal.number: t.goal for t in p.sdg_targets.all()}
+        goals.update({g.number: g for g in p.sdg_goals.all()})
         p.goals = [goals[n] for n in sorted(goals)]
         p.photo = p.photos[0] if p.photos else None
     return proposals
@@ -191,6 +201,7 @@ def proposal_detail(request, pk):
         "review_round": services.open_round(proposal) if services.is_assigned_expert(user, cycle) else None,
         "implementation": Implementation.objects.filter(proposal=proposal).prefetch_related("milestones").first(),
         "point": json.dumps({"lat": proposal.lat, "lon": proposal.lon, "title": proposal.title}),
+        "tiles": _tiles(),
     }
     return render(request, "budget/proposal_detail.html", context)
 
@@ -207,7 +218,7 @@ def attachment_file(request, pk):
 def _proposal_form_page(request, cycle, form, proposal=None):
     return render(request, "budget/proposal_form.html", {
         "cycle": cycle, "form": form, "proposal": proposal,
-        "area_url": reverse("budget:cycle_area", args=[cycle.pk]),
+        "area_url": reverse("budget:cycle_area", args=[cycle.pk]), "tiles": _tiles(),
     })
 
 
@@ -224,7 +235,7 @@ def proposal_submit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.submit_proposal(
-                cycle, request.user, form.proposal_data(), targets=form.cleaned_data["sdg_targets"],
+                cycle, request.user, form.proposal_data(), **form.sdg_choice(),
                 co_applicants=form.cleaned_data.get("co_applicant_users", []),
                 files=form.cleaned_data.get("attachments") or [],
             )
@@ -249,7 +260,7 @@ def proposal_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.update_proposal(
-                proposal, request.user, form.proposal_data(), targets=form.cleaned_data["sdg_targets"],
+                proposal, request.user, form.proposal_data(), **form.sdg_choice(),
                 co_applicants=form.cleaned_data.get("co_applicant_users", []),
                 files=form.cleaned_data.get("attachments") or [],
             )
