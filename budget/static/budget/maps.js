@@ -82,14 +82,14 @@
           .then(function (r) { return r.json(); })
           .then(function (data) {
             if (!data.results.length) { say(status, tools.dataset.msgNone); return; }
-            say(status, tools.dataset.msgFound.replace("%(n)s", data.results.length));
+            say(status, tools.dataset.msgFound.replace("{n}", data.results.length));
             data.results.forEach(function (row) {
               var li = document.createElement("li"), button = document.createElement("button");
               button.type = "button";
               button.textContent = row.name + " (" + row.type + ")";
               button.addEventListener("click", function () {
                 list.innerHTML = "";
-                goTo(L.latLng(row.lat, row.lon), tools.dataset.msgPlaced.replace("%(place)s", row.name));
+                goTo(L.latLng(row.lat, row.lon), tools.dataset.msgPlaced.replace("{place}", row.name));
               });
               li.appendChild(button); list.appendChild(li);
             });
