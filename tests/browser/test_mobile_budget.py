@@ -12,11 +12,14 @@ import pytest
 from tests.browser.conftest import (
     INSIDE_ESIL,
     PASSWORD,
+    admit,
     assert_language,
+    assign_expert,
     main_text,
     make_cycle,
     make_resident,
     messages_text,
+    move,
     propose,
     set_password,
     t,
@@ -73,6 +76,29 @@ def check_page(site, page, name, width_name, *, run_axe):
         assert not problems, f"{page.url}\n{describe(problems)}"
 
 
+def counted_cycle(lang):
+    """A counted cycle with long Kazakh/Russian titles: the results page has its tables."""
+    from budget import services
+    from budget.models import Stage
+
+    cycle = make_cycle(f"counted {lang}")
+    expert = assign_expert(cycle, f"counted-expert-{lang}")
+    authors = [make_resident(f"counted-{lang}-{i}", 600 + i, language=lang) for i in range(3)]
+    titles = ["Балалар ойын алаңын жаңарту және жарықтандыру", "Благоустройство двора: скамейки, урны, освещение",
+              "Жаяу жүргінші жолын жөндеу"]
+    proposals = [propose(cycle, a, title, 9_000_000) for a, title in zip(authors, titles)]
+    move(cycle, Stage.REVIEW)
+    for p in proposals:
+        admit(p, expert)
+    move(cycle, Stage.VOTING)
+    bucket = cycle.buckets.get()
+    for a, picks in zip(authors, [[0, 1], [1, 2], [0]]):
+        services.cast_ballot(bucket, a, [proposals[i].pk for i in picks])
+    move(cycle, Stage.COUNTING)
+    services.close_cycle(cycle)
+    return cycle
+
+
 def demo_cycle():
     from budget.demo import DEMO_NAME_EN
     from budget.models import Cycle
@@ -94,6 +120,7 @@ def test_budget_and_account_pages_fit_phone_and_desktop(site, lang):
     code = ballot.receipt_code
     propose(submission, resident, "Скамейки и фонари у подъезда", 9_000_000)
     set_password("demo-akimat")
+    counted = counted_cycle(lang)
 
     public = [
         ("cycles", url(lang, "budget:cycle_list")),
@@ -102,6 +129,9 @@ def test_budget_and_account_pages_fit_phone_and_desktop(site, lang):
         ("proposal", url(lang, "budget:proposal_detail", proposal.pk)),
         ("protocol", url(lang, "budget:protocol", cycle.pk)),
         ("results", url(lang, "budget:results", cycle.pk)),
+        ("results-counted", url(lang, "budget:results", counted.pk)),
+        ("protocol-counted", url(lang, "budget:protocol", counted.pk)),
+        ("implementation-counted", url(lang, "budget:implementation", counted.pk)),
         ("implementation", url(lang, "budget:implementation", cycle.pk)),
         ("my-ballot-check", url(lang, "budget:my_ballot", query=f"code={code}")),
         ("signup", url(lang, "budget:signup")),
@@ -124,7 +154,9 @@ def test_budget_and_account_pages_fit_phone_and_desktop(site, lang):
         ("stage-form", url(lang, "budget:cycle_stage", cycle.pk)),
     ]
     for viewport, width_name in ((PHONE, "390"), (DESKTOP, "1366")):
-        for who, pages in ((None, public), (resident.username, resident_pages), ("demo-akimat", officer_pages)):
+        expert_pages = [("review-queue", url(lang, "budget:review_queue"))]
+        for who, pages in ((None, public), (resident.username, resident_pages), ("demo-akimat", officer_pages),
+                           (f"counted-expert-{lang}", expert_pages)):
             page = new_page(site, lang, viewport)
             if who:
                 login(page, lang, who)
