@@ -300,3 +300,14 @@ def test_reset_demo_passwords_prints_working_passwords(db):
     assert User.objects.get(username="real-person").check_password("old-Password-1")
     with pytest.raises(CommandError):
         call_command("reset_demo_passwords", "real-person", stdout=io.StringIO())
+
+
+def test_api_lists_the_goals_of_a_proposal(client, make_cycle, make_resident):
+    from localization.models import Goal
+
+    cycle = make_cycle()
+    proposal = propose(cycle, make_resident(), title="Trees", goals=list(Goal.objects.filter(number__in=[11, 15])))
+    rows = client.get("/api/v1/budget/proposals/", {"cycle": cycle.pk}).json()
+    rows = rows.get("results", rows) if isinstance(rows, dict) else rows
+    (row,) = [r for r in rows if r["id"] == proposal.pk]
+    assert row["sdg_goals"] == [11, 15]
