@@ -189,7 +189,7 @@ class ProposalAdmin(RegionScoped, SimpleHistoryAdmin):
     list_filter = ("cycle", "status", "category")
     search_fields = ("title", "address")
     autocomplete_fields = ("author", "co_applicants")
-    filter_horizontal = ("sdg_targets",)
+    filter_horizontal = ("sdg_targets", "sdg_goals")
     inlines = [AttachmentInline]
 
 

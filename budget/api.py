@@ -208,6 +208,8 @@ class ProposalSerializer(serializers.ModelSerializer):
     cost = serializers.IntegerField(read_only=True, help_text="Cost on the ballot: adjusted if the experts did")
     sdg_targets = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code",
                                                help_text="SDG target codes, e.g. 11.7")
+    sdg_goals = serializers.SlugRelatedField(many=True, read_only=True, slug_field="number",
+                                             help_text="SDG goal numbers chosen by the author, e.g. 11")
     reviews = ReviewPublicSerializer(many=True, read_only=True, help_text="Expert decisions, public explanations")
     votes = VotesField(help_text="Votes in the published count; absent until voting has closed and been counted")
 
@@ -215,7 +217,7 @@ class ProposalSerializer(serializers.ModelSerializer):
         model = Proposal
         fields = ["id", "cycle", "bucket", "bucket_name", "title", "description", "category", "category_label",
                   "address", "lat", "lon", "estimated_cost", "adjusted_cost", "cost", "status", "status_label",
-                  "sdg_targets", "reviews", "votes"]
+                  "sdg_targets", "sdg_goals", "reviews", "votes"]
         read_only_fields = [f for f in fields if f != "votes"]
 
     def get_bucket_name(self, obj) -> str:
@@ -246,7 +248,7 @@ class ProposalViewSet(ApiReadOnlyViewSet):
     voting has closed and the count was published; ``?format=geojson`` gives points."""
 
     queryset = (Proposal.objects.select_related("bucket", "cycle")
-                .prefetch_related("sdg_targets", Prefetch("reviews", Review.objects.order_by("round")))
+                .prefetch_related("sdg_targets", "sdg_goals", Prefetch("reviews", Review.objects.order_by("round")))
                 .order_by("cycle_id", "bucket_id", "id"))
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilter

@@ -18,3 +18,9 @@ class BudgetConfig(AppConfig):
         from .vlr import vlr_sections
 
         return vlr_sections(region, lang)
+
+    def home_banners(self, request) -> list[dict]:
+        """Banners for the home page: every cycle in voting in the visitor's region (see ``budget.banners``)."""
+        from .banners import home_banners
+
+        return home_banners(request)

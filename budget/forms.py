@@ -7,7 +7,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from localization.models import District, Target
+from localization.models import District, Goal
 
 from . import services
 from .models import (
@@ -127,10 +127,10 @@ class ProposalForm(forms.Form):
         help_text=_("Only needed for buckets by courtyard size."),
     )
     estimated_cost = forms.IntegerField(label=_("Estimated cost, tenge"), min_value=1)
-    sdg_targets = forms.ModelMultipleChoiceField(
-        label=_("SDG targets"), queryset=Target.objects.select_related("goal"), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Optional: the Sustainable Development Goal targets the project contributes to. Hold Ctrl (⌘ on a Mac) to choose several."),
+    sdg_goals = forms.ModelMultipleChoiceField(
+        label=_("SDG goals"), queryset=Goal.objects.order_by("number"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Optional: the Sustainable Development Goals the project contributes to. Type in the box to filter."),
     )
     co_applicants = forms.CharField(
         label=_("Co-applicants"), required=False, max_length=500,
@@ -148,7 +148,10 @@ class ProposalForm(forms.Form):
                 "category": proposal.category, "address": proposal.address, "lat": proposal.lat, "lon": proposal.lon,
                 "pin_lat": proposal.lat, "pin_lon": proposal.lon, "apartments": proposal.apartments,
                 "estimated_cost": proposal.estimated_cost,
-                "sdg_targets": list(proposal.sdg_targets.values_list("pk", flat=True)),
+                "sdg_goals": sorted(
+                    set(proposal.sdg_goals.values_list("pk", flat=True))
+                    | set(proposal.sdg_targets.values_list("goal_id", flat=True))
+                ),
                 "co_applicants": ", ".join(proposal.co_applicants.values_list("username", flat=True)),
             }
         super().__init__(*args, **kwargs)
@@ -158,7 +161,7 @@ class ProposalForm(forms.Form):
         self.fields["estimated_cost"].help_text = _("At most %(cap)s ₸ per project.") % {
             "cap": f"{cycle.cap_tenge:,}".replace(",", " ")
         }
-        self.fields["sdg_targets"].label_from_instance = lambda t: f"{t.code} {t.title[:90]}"
+        self.fields["sdg_goals"].label_from_instance = lambda g: f"{g.number}. {g.short}"
         buckets = list(cycle.buckets.all())
         if len(buckets) == 1:
             self.fields["bucket"].initial = buckets[0].pk
@@ -191,6 +194,15 @@ class ProposalForm(forms.Form):
         except BudgetError as error:
             apply_error(self, error)
         return data
+
+    def sdg_choice(self) -> dict:
+        """``goals`` and ``targets`` for the services: targets set earlier (admin, API) are kept if their goal stays."""
+        goals = list(self.cleaned_data.get("sdg_goals") or [])
+        targets = []
+        if self.proposal is not None:
+            numbers = {g.pk for g in goals}
+            targets = [t for t in self.proposal.sdg_targets.all() if t.goal_id in numbers]
+        return {"goals": goals, "targets": targets}
 
     def proposal_data(self) -> services.ProposalData:
         d = self.cleaned_data

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from localization.models import District, Region, Target, Trilingual
+from localization.models import District, Goal, Region, Target, Trilingual
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
@@ -508,6 +508,7 @@ class Proposal(models.Model):
     estimated_cost = models.PositiveBigIntegerField(_("estimated cost, tenge"))
     adjusted_cost = models.PositiveBigIntegerField(_("cost adjusted by experts, tenge"), null=True, blank=True)
     sdg_targets = models.ManyToManyField(Target, blank=True, related_name="ppb_proposals", verbose_name=_("SDG targets"))
+    sdg_goals = models.ManyToManyField(Goal, blank=True, related_name="ppb_proposals", verbose_name=_("SDG goals"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -690,6 +691,8 @@ class Ballot(models.Model):
     choices = models.ManyToManyField(Proposal, related_name="ballots", verbose_name=_("chosen projects"))
     created_at = models.DateTimeField(_("cast at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    #: SHA-256 of the voter's receipt code (the code itself is shown once and never stored); empty for paper ballots.
+    receipt_hash = models.CharField(_("receipt (hash)"), max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         ordering = ["id"]

@@ -9,8 +9,10 @@ Errors meant for the user are raised as :class:`BudgetError` with a translated m
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -114,6 +116,14 @@ def hash_iin(raw: str) -> str:
 def ballot_voter_hash(iin_digest: str, bucket) -> str:
     """The only voter identity a ballot keeps: keyed per bucket, never equal to a profile's ``iin_hash``."""
     return iin_core.ballot_voter_hash(iin_digest, getattr(bucket, "pk", bucket), settings.IIN_HASH_KEY)
+
+
+def ballots_of(profile):
+    """A resident's own ballots (their receipts and activity): found through the per-bucket keyed hashes."""
+    if profile is None:
+        return Ballot.objects.none()
+    keys = [ballot_voter_hash(profile.iin_hash, pk) for pk in Bucket.objects.values_list("pk", flat=True)]
+    return Ballot.objects.filter(voter_hash__in=keys)
 
 
 def sex_code(info) -> str:
@@ -480,7 +490,9 @@ class ProposalData:
     apartments: int | None = None
 
 
-def submit_proposal(cycle: Cycle, author, data: ProposalData, *, targets=(), co_applicants=(), files=()) -> Proposal:
+def submit_proposal(
+    cycle: Cycle, author, data: ProposalData, *, targets=(), co_applicants=(), files=(), goals=()
+) -> Proposal:
     problem = submission_problem(cycle, author)
     if problem:
         raise problem
@@ -497,6 +509,7 @@ def submit_proposal(cycle: Cycle, author, data: ProposalData, *, targets=(), co_
             raise submission_problem(cycle, author) or BudgetError(_("Limit reached."), "author_limit")
         proposal = Proposal.objects.create(cycle=cycle, author=author, **data.__dict__)
         proposal.sdg_targets.set(targets)
+        proposal.sdg_goals.set(goals)
         proposal.co_applicants.set(co_applicants)
         _store_files(proposal, files)
         transaction.on_commit(lambda: tasks.notify.enqueue("proposal_received", proposal.pk))
@@ -525,7 +538,9 @@ def edit_problem(proposal: Proposal, user) -> BudgetError | None:
     )
 
 
-def update_proposal(proposal: Proposal, user, data: ProposalData, *, targets=(), co_applicants=(), files=()) -> Proposal:
+def update_proposal(
+    proposal: Proposal, user, data: ProposalData, *, targets=(), co_applicants=(), files=(), goals=None
+) -> Proposal:
     problem = edit_problem(proposal, user)
     if problem:
         raise problem
@@ -543,6 +558,8 @@ def update_proposal(proposal: Proposal, user, data: ProposalData, *, targets=(),
             locked.status = Proposal.Status.REVISED
         locked.save()
         locked.sdg_targets.set(targets)
+        if goals is not None:
+            locked.sdg_goals.set(goals)
         locked.co_applicants.set(co_applicants)
         _store_files(locked, files)
     return locked
@@ -770,9 +787,45 @@ def cast_ballot(bucket: Bucket, user, proposal_ids, *, cycle: Cycle | None = Non
     if problem:
         raise problem
     proposals = check_choices(bucket, proposal_ids, proposals=proposals)
-    return _store_ballot(
+    ballot, created = _store_ballot(
         bucket=bucket, voter_hash=ballot_voter_hash(profile.iin_hash, bucket), district=profile.district,
         channel=Ballot.Channel.ONLINE, actor=user, proposals=proposals,
+    )
+    # The receipt code is returned once on the ballot object (``ballot.receipt_code``; None on a change).
+    ballot.receipt_code = issue_receipt(ballot) if created else None
+    return ballot, created
+
+
+# --------------------------------------------------------------------------------------------------- receipts
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read back from a phone
+RECEIPT_LENGTH = 12  # 60 bits
+
+
+def normalize_receipt(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def receipt_hash(code: str) -> str:
+    return hashlib.sha256(f"aimaq-receipt:{normalize_receipt(code)}".encode()).hexdigest()
+
+
+def issue_receipt(ballot: Ballot) -> str:
+    """A random receipt code for an online ballot. Only its hash is stored on the ballot row: the receipt proves
+    that a ballot was recorded (bucket, time) and links to nothing else: no choices, no person."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(RECEIPT_LENGTH))
+    Ballot.objects.filter(pk=ballot.pk).update(receipt_hash=receipt_hash(raw))
+    ballot.receipt_hash = receipt_hash(raw)
+    return "-".join(raw[i:i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def check_receipt(code: str) -> Ballot | None:
+    """The ballot a receipt code belongs to, or None. Callers show only its bucket and times, never its choices."""
+    if len(normalize_receipt(code)) != RECEIPT_LENGTH:
+        return None
+    return (
+        Ballot.objects.filter(receipt_hash=receipt_hash(code))
+        .select_related("bucket", "cycle__district__region", "cycle__region").first()
     )
 
 

@@ -26,5 +26,9 @@ urlpatterns = [
     path("results/<int:pk>.csv", views.result_csv, name="result_csv"),
     path("implementation/<int:pk>/edit/", views.implementation_edit, name="implementation_edit"),
     path("milestones/<int:pk>/photo/", views.milestone_photo, name="milestone_photo"),
+    path("cycles/<int:pk>/places.json", views.place_search, name="place_search"),
+    path("my/ballot/", views.my_ballot, name="my_ballot"),
+    path("my/proposals/", views.my_proposals, name="my_proposals"),
+    path("my/activity/", views.my_activity, name="my_activity"),
     path("projects.geojson", views.projects_geojson, name="projects_geojson"),
 ]

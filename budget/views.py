@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,7 @@ from .forms import (
 )
 from .models import (
     Attachment,
+    Ballot,
     Bucket,
     CountResult,
     Cycle,
@@ -44,6 +46,14 @@ from .models import (
     stage_index,
 )
 from .services import BudgetError
+
+
+#: The street layer under the PPB maps (empty: no street layer). The outline comes from the site in any case.
+DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+def _tiles() -> str:
+    return getattr(settings, "PPB_TILE_URL", DEFAULT_TILES)
 
 
 def _cycle_qs():
@@ -58,7 +68,9 @@ def _money(value) -> str:
 
 def cycle_list(request):
     cycles = list(_cycle_qs().annotate(n_proposals=Count("proposals")))
-    return render(request, "budget/cycle_list.html", {"cycles": cycles})
+    for cycle in cycles:
+        cycle.current_stage = cycle.stage()
+    return render(request, "budget/cycle_list.html", {"cycles": cycles, "Stage": Stage})
 
 
 def cycle_detail(request, pk):
@@ -86,6 +98,7 @@ def cycle_detail(request, pk):
         "is_expert": services.is_assigned_expert(request.user, cycle),
         "can_submit": request.user.is_authenticated and services.submission_problem(cycle, request.user) is None,
         "voting_open": current == Stage.VOTING,
+        "vote_bucket": next((b for b in buckets if b.pk not in my_ballots), None) if current == Stage.VOTING else None,
         "voting_closed": cycle.voting_closed,
         "counted": cycle.closed_at is not None,
         "stage_changes": cycle.stage_changes.select_related("changed_by")[:10],
@@ -136,9 +149,29 @@ def proposal_list(request, pk):
     status = request.GET.get("status")
     if status in Proposal.Status.values:
         proposals = proposals.filter(status=status)
+    proposals = _with_cards(proposals)
+    points = [
+        {"lat": p.lat, "lon": p.lon, "title": p.title, "url": reverse("budget:proposal_detail", args=[p.pk])}
+        for p in proposals
+    ]
     return render(request, "budget/proposal_list.html", {
         "cycle": cycle, "proposals": proposals, "statuses": Proposal.Status.choices, "status": status,
+        "points": json.dumps(points, ensure_ascii=False), "tiles": _tiles(),
     })
+
+
+def _with_cards(proposals) -> list[Proposal]:
+    """Proposals with what a card shows: the first photo and the distinct SDG goals of their targets."""
+    proposals = list(proposals.select_related("cycle__district__region", "cycle__region").prefetch_related(
+        "sdg_targets__goal", "sdg_goals", Prefetch("attachments", queryset=Attachment.objects.filter(kind__in=["jpg", "png"]).order_by("id"),
+                                      to_attr="photos"),
+    ))
+    for p in proposals:
+        goals = {t.goal.number: t.goal for t in p.sdg_targets.all()}
+        goals.update({g.number: g for g in p.sdg_goals.all()})
+        p.goals = [goals[n] for n in sorted(goals)]
+        p.photo = p.photos[0] if p.photos else None
+    return proposals
 
 
 def _proposal_or_404(pk):
@@ -169,6 +202,7 @@ def proposal_detail(request, pk):
         "review_round": services.open_round(proposal) if services.is_assigned_expert(user, cycle) else None,
         "implementation": Implementation.objects.filter(proposal=proposal).prefetch_related("milestones").first(),
         "point": json.dumps({"lat": proposal.lat, "lon": proposal.lon, "title": proposal.title}),
+        "tiles": _tiles(),
     }
     return render(request, "budget/proposal_detail.html", context)
 
@@ -185,7 +219,7 @@ def attachment_file(request, pk):
 def _proposal_form_page(request, cycle, form, proposal=None):
     return render(request, "budget/proposal_form.html", {
         "cycle": cycle, "form": form, "proposal": proposal,
-        "area_url": reverse("budget:cycle_area", args=[cycle.pk]),
+        "area_url": reverse("budget:cycle_area", args=[cycle.pk]), "tiles": _tiles(),
     })
 
 
@@ -202,7 +236,7 @@ def proposal_submit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.submit_proposal(
-                cycle, request.user, form.proposal_data(), targets=form.cleaned_data["sdg_targets"],
+                cycle, request.user, form.proposal_data(), **form.sdg_choice(),
                 co_applicants=form.cleaned_data.get("co_applicant_users", []),
                 files=form.cleaned_data.get("attachments") or [],
             )
@@ -227,7 +261,7 @@ def proposal_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.update_proposal(
-                proposal, request.user, form.proposal_data(), targets=form.cleaned_data["sdg_targets"],
+                proposal, request.user, form.proposal_data(), **form.sdg_choice(),
                 co_applicants=form.cleaned_data.get("co_applicant_users", []),
                 files=form.cleaned_data.get("attachments") or [],
             )
@@ -342,6 +376,9 @@ def ballot(request, pk):
                 apply_error(form, error)
             else:
                 messages.success(request, _("Your vote was recorded.") if created else _("Your vote was changed."))
+                code = getattr(_ballot, "receipt_code", None)
+                if code:
+                    request.session["budget_receipt"] = {"bucket": bucket.pk, "code": code}
                 return redirect("budget:ballot", pk=bucket.pk)
         existing = services.my_ballot(bucket, request.user, profile=profile)
     else:
@@ -349,10 +386,87 @@ def ballot(request, pk):
         initial = {"choices": list(existing.choices.values_list("pk", flat=True))} if existing else None
         form = BallotForm(bucket=bucket, initial=initial)
     can_change = existing is None or (cycle.vote_changeable and existing.channel == "online")
+    receipt = request.session.get("budget_receipt")
+    if receipt and receipt.get("bucket") == bucket.pk and request.method == "GET":
+        del request.session["budget_receipt"]
+        receipt = receipt["code"]
+    else:
+        receipt = None
+    next_buckets = []
+    if existing is not None and cycle.stage() == Stage.VOTING:
+        buckets = list(cycle.buckets.all())
+        keys = {services.ballot_voter_hash(profile.iin_hash, b): b.pk for b in buckets} if profile else {}
+        voted = set(cycle.ballots.filter(voter_hash__in=keys).values_list("bucket_id", flat=True))
+        next_buckets = [b for b in buckets if b.pk not in voted]
     return render(request, "budget/ballot.html", {
         "bucket": bucket, "cycle": cycle, "form": form, "existing": existing, "problem": problem,
-        "can_change": can_change,
+        "can_change": can_change, "receipt": receipt, "next_buckets": next_buckets,
     })
+
+
+def my_ballot(request):
+    """Check a receipt code: was the ballot recorded, in which bucket, when. Never the choices, never the voter."""
+    code = (request.GET.get("code") or "").strip()[:40]
+    found = services.check_receipt(code) if code else None
+    mine = []
+    profile = services.resident_of(request.user)
+    if profile is not None:
+        mine = list(
+            services.ballots_of(profile)
+            .select_related("bucket", "cycle__district__region", "cycle__region").order_by("-created_at")
+        )
+    return render(request, "budget/my_ballot.html", {"code": code, "found": found, "checked": bool(code), "mine": mine})
+
+
+@login_required
+def my_proposals(request):
+    user = request.user
+    proposals = Proposal.objects.filter(Q(author=user) | Q(co_applicants=user)).distinct().order_by("-created_at")
+    return render(request, "budget/my_proposals.html", {"proposals": _with_cards(proposals)})
+
+
+@login_required
+def my_activity(request):
+    """What the signed-in person did in the PPB, newest first: proposals, expert decisions on them, ballots."""
+    user = request.user
+    events = []
+    proposals = list(Proposal.objects.filter(author=user).select_related("cycle"))
+    for p in proposals:
+        events.append({"at": p.created_at, "kind": "proposal", "proposal": p, "cycle": p.cycle})
+    for review in Review.objects.filter(proposal__in=proposals).select_related("proposal__cycle"):
+        events.append({"at": review.created_at, "kind": "review", "proposal": review.proposal, "review": review,
+                       "cycle": review.proposal.cycle})
+    profile = services.resident_of(user)
+    if profile is not None:
+        for b in services.ballots_of(profile).select_related("bucket", "cycle"):
+            events.append({"at": b.created_at, "kind": "ballot", "ballot": b, "cycle": b.cycle})
+    events.sort(key=lambda e: e["at"], reverse=True)
+    return render(request, "budget/my_activity.html", {"events": events})
+
+
+@require_GET
+def place_search(request, pk):
+    """Settlements of the cycle's territory whose kk/ru/en name contains ``q`` (for the pin map's search box).
+
+    Names are matched in Python with casefold(), so Cyrillic matches without regard to case on every database."""
+    cycle = get_object_or_404(_cycle_qs(), pk=pk)
+    query = (request.GET.get("q") or "").strip().casefold()[:100]
+    results = []
+    if len(query) >= 2:
+        from geo.models import Settlement
+
+        rows = Settlement.objects.filter(lat__isnull=False, lon__isnull=False)
+        rows = rows.filter(district_id=cycle.district_id) if cycle.district_id else rows.filter(region_id=cycle.region_id)
+        lang = current_lang()
+        for s in rows.order_by("-population", "id")[:5000]:
+            names = [s.name_kk, s.name_ru, s.name_en]
+            if any(query in (n or "").casefold() for n in names):
+                results.append({"name": s.tr("name", lang) or next(n for n in names if n), "type": s.get_type_display(),
+                                "lat": round(s.lat, 6), "lon": round(s.lon, 6)})
+                if len(results) == 10:
+                    break
+    body = json.dumps({"query": query, "results": results}, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @sensitive_post_parameters("iin")

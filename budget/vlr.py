@@ -19,7 +19,7 @@ def funded_projects(region):
         Proposal.objects.filter(Q(cycle__region=region) | Q(cycle__district__region=region),
                                 status=Proposal.Status.WINNER, cycle__closed_at__isnull=False)
         .select_related("cycle__district", "cycle__region", "implementation")
-        .prefetch_related("sdg_targets__goal")
+        .prefetch_related("sdg_targets__goal", "sdg_goals")
         .order_by("cycle__year", "cycle_id", "id")
     )
 
@@ -34,6 +34,8 @@ def vlr_sections(region, lang) -> list[dict]:
         by_goal: dict[int, list[str]] = {}
         for target in targets:
             by_goal.setdefault(target.goal.number, []).append(target.code)
+        for goal in project.sdg_goals.all():  # goals chosen without a target
+            by_goal.setdefault(goal.number, [])
         implementation = getattr(project, "implementation", None)
         progress = (f"{implementation.get_status_display()}, {implementation.progress}%" if implementation
                     else _("no data"))

@@ -5,6 +5,14 @@ class LocalizationConfig(AppConfig):
     name = "localization"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_save
+
+        from .signals import superuser_is_admin
+
+        pre_save.connect(superuser_is_admin, sender=get_user_model(), dispatch_uid="localization.superuser_is_admin")
+
     def load_demo(self, stdout):
         """Demo data: the whole national SDG platform data set (fixtures/kazstat-sdg-data, 273 indicator files).
 

@@ -1,3 +1,4 @@
+from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
@@ -10,7 +11,12 @@ from .permissions import require_region_edit
 
 
 def home(request):
-    return render(request, "localization/home.html", {"goals": Goal.objects.all()})
+    banners = []  # from the apps to the right (e.g. budget: "voting is open"); localization may not import them
+    for config in django_apps.get_app_configs():
+        hook = getattr(config, "home_banners", None)
+        if callable(hook):
+            banners.extend(hook(request))
+    return render(request, "localization/home.html", {"goals": Goal.objects.all(), "banners": banners})
 
 
 def region_list(request):
