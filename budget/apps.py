@@ -18,3 +18,9 @@ class BudgetConfig(AppConfig):
         from .vlr import vlr_sections
 
         return vlr_sections(region, lang)
+
+    def officer_tasks(self, user, region) -> list[dict]:
+        """The budget's items on an akimat officer's work page (see ``localization.services.officer``)."""
+        from .officer import officer_tasks
+
+        return officer_tasks(user, region)
