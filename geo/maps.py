@@ -222,8 +222,28 @@ class MapSetup(MacroElement):
             {% for a in this.attributions %}map.attributionControl.addAttribution({{ a|tojson }});
             {% endfor %}
             var legend = document.querySelector(".aimaq-legend");
-            var pad = legend && map.getSize().x > 640 ? legend.offsetWidth : 0;
-            map.fitBounds({{ this.bounds|tojson }}, {paddingBottomRight: [pad, 0], paddingTopLeft: [10, 10]});
+            var box = map.getContainer();
+            var narrow = map.getSize().x < 640;
+            var fit = function () {
+                // Fit the territory into what the legend leaves free: beside it on wide maps, the whole map when
+                // the legend sits below it (narrow screens).
+                var padX = legend && !narrow ? legend.offsetWidth + 10 : 10;
+                map.fitBounds({{ this.bounds|tojson }}, {paddingBottomRight: [padX, 10], paddingTopLeft: [10, 10]});
+            };
+            if (legend && narrow) {
+                // Phones: the legend goes below the map, collapsed (one tap opens it), and the map keeps the rest.
+                var details = legend.querySelector("details");
+                if (details) { details.open = false; }
+                document.body.appendChild(legend);
+                legend.classList.add("aimaq-legend-below");
+                var resize = function () {
+                    box.style.height = "calc(100% - " + legend.offsetHeight + "px)";
+                    map.invalidateSize();
+                };
+                resize();
+                if (details) { details.addEventListener("toggle", function () { resize(); fit(); }); }
+            }
+            fit();
             {% if this.tiles %}
             var tiles = {{ this.tiles }}, loaded = 0, failed = 0;
             tiles.on("tileload", function () { loaded += 1; });
@@ -361,7 +381,7 @@ def legend_html(data: services.LayerData, classes: list[MapClass], options: MapO
     # (no _() inside f-strings: xgettext would not see the strings)
     unit_label, year_label, nodata_label = _("Unit"), _("Year"), _("no data")
     estimate_label = _("estimate (crosswalk), dashed outline")
-    parts = [f'<div class="aimaq-legend-title">{escape(data.label)}</div>',
+    parts = [f'<details open><summary class="aimaq-legend-title">{escape(data.label)}</summary>',
              f'<div class="aimaq-legend-unit">{escape(unit_label)}: {escape(data.unit)} · {escape(year_label)}: {escape(year)}</div>',
              '<ul class="aimaq-legend-classes">']
     for c in classes:
@@ -384,6 +404,7 @@ def legend_html(data: services.LayerData, classes: list[MapClass], options: MapO
         notes.append(_("≤ / ≥: the source states only a bound."))
     notes.append(_("Classes: %(method)s.") % {"method": method})
     parts.append(f'<div class="aimaq-legend-note">{escape(" ".join(notes))}</div>')
+    parts.append("</details>")
     return "".join(parts)
 
 
@@ -391,7 +412,8 @@ LEGEND_CSS = """
 <style>
   .aimaq-legend { background: #fff; padding: 6px 8px; border: 1px solid #777; border-radius: 4px; max-width: 17rem;
                   font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: #1b1b1b; }
-  .aimaq-legend-title { font-weight: 700; margin-bottom: 2px; }
+  .aimaq-legend-title { font-weight: 700; margin-bottom: 2px; cursor: pointer; }
+  .aimaq-legend.aimaq-legend-below { max-width: none; border-radius: 0; border-width: 1px 0 0 0; max-height: 45vh; overflow-y: auto; }
   .aimaq-legend-unit, .aimaq-legend-note, .aimaq-count { color: #4a4a4a; font-size: 12px; }
   .aimaq-legend ul { list-style: none; margin: 4px 0; padding: 0; }
   .aimaq-legend li { margin: 1px 0; }
