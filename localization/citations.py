@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 #: File name patterns (matched against the base name) → the reader's citation.
 SOURCES: list[tuple[re.Pattern, object]] = [
-    (re.compile(r"^indicator_[\w-]+\.csv$"), gettext_lazy("BNS, national SDG platform")),
+    (re.compile(r"^indicator_[\w-]+\.csv$"), gettext_lazy("National SDG platform (Bureau of National Statistics)")),
     (re.compile(r"^000_e3cedfe4388e2973\.txt$"), gettext_lazy("Voluntary National Review of Kazakhstan 2025 (VNR)")),
     (re.compile(r"^004_a471b3897bac7629\.txt$"),
      gettext_lazy("UN Cooperation Framework 2026–2030, results matrix")),

@@ -84,7 +84,7 @@ def test_every_page_in_each_language(client, make_user, poverty, name, lang):
 def test_indicator_page_shows_values_sources_statuses_and_no_data(client, poverty):
     html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
     # national 2023 value, line 10 + 8: the reader's citation, the exact reference as its tooltip
-    assert '<span class="cite" title="data/indicator_1-2-1.csv, line 18">BNS, national SDG platform</span>' in html
+    assert '<span class="cite" title="data/indicator_1-2-1.csv, line 18">National SDG platform (Bureau of National Statistics)</span>' in html
     assert "data/indicator_1-2-1.csv:18" not in html
     assert "entered by akimat, unverified" in html  # Abai's values
     # National status with its inputs: R = 0.782 → moderate progress, score 1.3

@@ -48,7 +48,7 @@ def test_indicator_unit_label_uses_the_catalogue():
 def test_citation_of_the_national_platform_and_seed_documents():
     with translation.override("kk"):
         c = cite("data/indicator_1-2-1.csv", 288)
-        assert c.text == "ҰСБ, ТДМ ұлттық платформасы" and c.reference == "data/indicator_1-2-1.csv, 288-жол"
+        assert c.text == "ТДМ ұлттық платформасы (Ұлттық статистика бюросы)" and c.reference == "data/indicator_1-2-1.csv, 288-жол"
     with translation.override("ru"):
         assert cite("004_a471b3897bac7629.txt", 858).text.startswith("Рамочная программа сотрудничества ООН")
     with translation.override("en"):
@@ -58,4 +58,4 @@ def test_citation_of_the_national_platform_and_seed_documents():
         assert cite_text(text) == "UN Cooperation Framework 2026–2030, results matrix, Annex 1"
         html = str(cite_html("source: data/indicator_3-1-1.csv:12 <b>"))
         assert html == ('source: <span class="cite" title="data/indicator_3-1-1.csv, line 12">'
-                        'BNS, national SDG platform</span> &lt;b&gt;')
+                        'National SDG platform (Bureau of National Statistics)</span> &lt;b&gt;')
