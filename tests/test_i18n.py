@@ -68,6 +68,17 @@ def test_django_gaps_are_filled_by_the_project_catalogue():
         assert translation.gettext("This password is too common.") == "Бұл құпиясөз тым жиі қолданылады."
         assert translation.gettext("View site") == "Сайтты ашу"
     from django.contrib import admin
+    from django.urls import reverse
 
+    reverse("home")  # the URLconf (config/urls.py) names the admin site
     with translation.override("kk"):
         assert str(admin.site.site_header) == "Aimaq әкімшілігі"
+
+
+def test_russian_district_names_are_written_one_way():
+    """ru writes "Есильский район" (as the boundaries' ADM2_RU "Есильский"), never "район Есиль"."""
+    for folder in ("budget", "localization", "geo", "templates", "locale"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in {".py", ".html", ".po", ".json"} and path.is_file():
+                text = path.read_text(encoding="utf-8", errors="ignore")
+                assert "район Есиль" not in text, path
