@@ -67,6 +67,10 @@ def test_map_on_the_phone_fits_kazakhstan_with_the_legend_below(site):
         box = shapes.nth(i).bounding_box()
         if box:
             assert box["x"] >= map_box["x"] - 2 and box["x"] + box["width"] <= map_box["x"] + map_box["width"] + 2
+    # Cities are labelled (Astana, Almaty, Shymkent and the oblast centres, from the settlements the site holds).
+    labels = frame.locator(".aimaq-city")
+    assert labels.count() >= 17
+    expect(frame.locator(".aimaq-city", has_text="Астана")).to_have_count(1)
     legend.locator("summary").click()
     expect(legend.locator("details")).to_have_attribute("open", "")
     site.shot(page, "map-phone-legend-open")
