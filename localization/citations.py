@@ -70,9 +70,27 @@ def cite_html(text: str) -> SafeString:
     return mark_safe(_replace(escape(text or ""), lambda c: str(c.html())))
 
 
+#: English phrases that Aimaq writes into stored source texts (targets, gap figures) → their translation.
+PHRASES: list[tuple[re.Pattern, object]] = [
+    (re.compile(r"UN Cooperation Framework Kazakhstan 2026–2030, Annex 1"),
+     gettext_lazy("UN Cooperation Framework 2026–2030, results matrix")),
+    (re.compile(r"national target for (?P<code>[\w-]+): (?P<value>[^\s()]+) by (?P<year>[\d?]+)"),
+     gettext_lazy("national target for %(code)s: %(value)s by %(year)s")),
+    (re.compile(r"approved regional target for (?P<code>[\w-]+) \((?P<value>[^\s()]+) by (?P<year>\d+)\)"),
+     gettext_lazy("approved regional target for %(code)s (%(value)s by %(year)s)")),
+]
+
+
+def translate_phrases(text: str) -> str:
+    for pattern, template in PHRASES:
+        text = pattern.sub(lambda m, t=template: str(t) % m.groupdict() if m.groupdict() else str(t), text)
+    return text
+
+
 def _replace(text: str, render) -> str:
     if not text:
         return ""
+    text = translate_phrases(text)
     out, pos = [], 0
     for match in REFERENCE.finditer(text):
         citation = cite(match.group("file"), int(match.group("line")) if match.group("line") else None)

@@ -59,3 +59,13 @@ def test_citation_of_the_national_platform_and_seed_documents():
         html = str(cite_html("source: data/indicator_3-1-1.csv:12 <b>"))
         assert html == ('source: <span class="cite" title="data/indicator_3-1-1.csv, line 12">'
                         'National SDG platform (Bureau of National Statistics)</span> &lt;b&gt;')
+
+
+def test_stored_english_source_phrases_are_translated():
+    text = ("national target for 1-2-1: 5 by 2030 (UN Cooperation Framework Kazakhstan 2026–2030, Annex 1 "
+            "(004_a471b3897bac7629.txt, line 858))")
+    with translation.override("ru"):
+        assert cite_text(text) == ("национальная цель для 1-2-1: 5 к 2030 году (Рамочная программа сотрудничества ООН "
+                                   "2026–2030, матрица результатов)")
+    with translation.override("kk"):
+        assert "004_a471b3897bac7629.txt, 858-жол" in str(cite_html(text))  # the exact reference, as the tooltip
