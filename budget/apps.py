@@ -24,3 +24,9 @@ class BudgetConfig(AppConfig):
         from .banners import home_banners
 
         return home_banners(request)
+
+    def officer_tasks(self, user, region) -> list[dict]:
+        """The budget's items on an akimat officer's work page (see ``localization.services.officer``)."""
+        from .officer import officer_tasks
+
+        return officer_tasks(user, region)

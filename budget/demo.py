@@ -104,7 +104,7 @@ def load_demo(stdout) -> None:
     setup_dates = schedule(Stage.REREVIEW)
     cycle = Cycle(
         name_kk="Демо: Халық қатысатын бюджет — Есіл ауданы, Астана",
-        name_ru="Демо: Бюджет народного участия — район Есиль, Астана",
+        name_ru="Демо: Бюджет народного участия — Есильский район, Астана",
         name_en=DEMO_NAME_EN,
         district=district, year=year, mrp=mrp, total_money=300_000_000,
         cap_unit=Cycle.CapUnit.MRP, cap_amount=15_000,

@@ -100,8 +100,73 @@ def fill() -> None:
             po.save()
 
 
-def problems() -> list[str]:
+NATIONAL_DATA = ROOT / "fixtures" / "kazstat-sdg-data"
+
+
+def fixture_units() -> set[str]:
+    """Every unit the national data names: UNIT_MEASURE/Units codes of the data files, the UNIT_MEASURE keys of its
+    translations and ``computation_units`` of the metadata (often Russian text, e.g. ``data.тыс.тенге``)."""
+    import csv
+
+    import yaml
+
+    found: set[str] = set()
+    for path in sorted((NATIONAL_DATA / "data").glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                found.update(v for k in ("UNIT_MEASURE", "Units") if (v := (row.get(k) or "").strip()))
+    for lang in LANGS:
+        path = NATIONAL_DATA / "translations" / lang / "UNIT_MEASURE.yml"
+        if path.exists():
+            found.update(str(k) for k in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if k != "[REMOVE]")
+    for folder in ("meta", "indicator-config"):
+        for path in sorted((NATIONAL_DATA / folder).glob("*.yml")):
+            meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if isinstance(meta, dict) and isinstance(meta.get("computation_units"), str):
+                found.add(meta["computation_units"])
+    return found
+
+
+def unit_problems() -> list[str]:
+    """A unit of the national data without a kk, ru and en label in the unit catalogue (localization/core/units.py)."""
+    sys.path.insert(0, str(ROOT))
+    from localization.core import units
+
     found = []
+    for text in sorted(fixture_units()):
+        code = units.lookup(text)
+        if code is None:
+            found.append(f"unit not in the catalogue (localization/core/units.py): {text!r}")
+        elif not all(units.CATALOGUE[code]):
+            found.append(f"unit {code} lacks a label in one of kk/ru/en")
+    return found
+
+
+#: Words that mark an English msgstr left in a kk or ru catalogue (a string copied instead of translated).
+_ENGLISH = re.compile(r"\b(the|and|of|with|for|to|is|are|not|this|your)\b", re.IGNORECASE)
+_LATIN_ONLY = re.compile(r"^[\x00-\x7f–—…“”’©·×≤≥]*$")
+
+
+def english_problems() -> list[str]:
+    """A kk/ru msgstr that is plain English text (identical to a multi-word msgid, or Latin letters only with English
+    function words)."""
+    found = []
+    for path in po_files():
+        lang = path.parts[-3]
+        if lang == "en":
+            continue
+        for entry in polib.pofile(str(path)):
+            text = entry.msgstr
+            if not text or entry.obsolete:
+                continue
+            words = re.sub(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>|https?://\S+", "", text)
+            if _LATIN_ONLY.match(words) and len(_ENGLISH.findall(words)) >= 2:
+                found.append(f"{path.relative_to(ROOT)}: English text in {lang}: {entry.msgid[:60]!r}")
+    return found
+
+
+def problems() -> list[str]:
+    found = unit_problems() + english_problems()
     for path in po_files():
         po = polib.pofile(str(path))
         lang = path.parts[-3]

@@ -3,6 +3,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+# The admin's own titles ("Django administration" reads "Даңғо әкімшілігі" in Django's kk catalogue).
+admin.site.site_header = _("Aimaq administration")
+admin.site.site_title = _("Aimaq site administration")
+admin.site.index_title = _("Aimaq site administration")
 
 urlpatterns = [
     path("api/", include("config.api")),  # the REST API is not language-prefixed (?lang= / Accept-Language)

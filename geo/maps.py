@@ -211,6 +211,45 @@ class Legend(MacroElement):
         self.html = html
 
 
+def city_labels(lang: str) -> list[dict]:
+    """The largest city of each region (Astana, Almaty, Shymkent and the oblast centres) from the settlements the
+    site holds: ``{"name", "lat", "lon"}`` in ``lang``; none when no settlements are loaded."""
+    best: dict[int, Settlement] = {}
+    cities = (Settlement.objects.filter(type=Settlement.Type.CITY, region__isnull=False, lat__isnull=False,
+                                        lon__isnull=False, population__isnull=False)
+              .only("name_kk", "name_ru", "name_en", "lat", "lon", "population", "region_id"))
+    for city in cities:
+        if city.region_id not in best or city.population > best[city.region_id].population:
+            best[city.region_id] = city
+    return [{"name": c.tr("name", lang), "lat": c.lat, "lon": c.lon} for c in best.values()]
+
+
+class CityLabels(MacroElement):
+    """City names on the map (a dot and a label; labels of small cities hide on narrow maps at low zoom)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var group = L.layerGroup();
+            {{ this.cities|tojson }}.forEach(function (c) {
+                L.circleMarker([c.lat, c.lon], {radius: 3, color: "#1b1b1b", weight: 1, fillColor: "#fff",
+                                                fillOpacity: 1, interactive: false})
+                  .bindTooltip(c.name, {permanent: true, direction: "right", offset: [4, 0],
+                                        className: "aimaq-city", interactive: false})
+                  .addTo(group);
+            });
+            group.addTo(map);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, cities: list[dict]):
+        super().__init__()
+        self._name = "CityLabels"
+        self.cities = cities
+
+
 class MapSetup(MacroElement):
     """Attribution without links, fit to Kazakhstan, and the opt-in tiles that switch off when unreachable."""
 
@@ -222,8 +261,28 @@ class MapSetup(MacroElement):
             {% for a in this.attributions %}map.attributionControl.addAttribution({{ a|tojson }});
             {% endfor %}
             var legend = document.querySelector(".aimaq-legend");
-            var pad = legend && map.getSize().x > 640 ? legend.offsetWidth : 0;
-            map.fitBounds({{ this.bounds|tojson }}, {paddingBottomRight: [pad, 0], paddingTopLeft: [10, 10]});
+            var box = map.getContainer();
+            var narrow = map.getSize().x < 640;
+            var fit = function () {
+                // Fit the territory into what the legend leaves free: beside it on wide maps, the whole map when
+                // the legend sits below it (narrow screens).
+                var padX = legend && !narrow ? legend.offsetWidth + 10 : 10;
+                map.fitBounds({{ this.bounds|tojson }}, {paddingBottomRight: [padX, 10], paddingTopLeft: [10, 10]});
+            };
+            if (legend && narrow) {
+                // Phones: the legend goes below the map, collapsed (one tap opens it), and the map keeps the rest.
+                var details = legend.querySelector("details");
+                if (details) { details.open = false; }
+                document.body.appendChild(legend);
+                legend.classList.add("aimaq-legend-below");
+                var resize = function () {
+                    box.style.height = "calc(100% - " + legend.offsetHeight + "px)";
+                    map.invalidateSize();
+                };
+                resize();
+                if (details) { details.addEventListener("toggle", function () { resize(); fit(); }); }
+            }
+            fit();
             {% if this.tiles %}
             var tiles = {{ this.tiles }}, loaded = 0, failed = 0;
             tiles.on("tileload", function () { loaded += 1; });
@@ -361,7 +420,7 @@ def legend_html(data: services.LayerData, classes: list[MapClass], options: MapO
     # (no _() inside f-strings: xgettext would not see the strings)
     unit_label, year_label, nodata_label = _("Unit"), _("Year"), _("no data")
     estimate_label = _("estimate (crosswalk), dashed outline")
-    parts = [f'<div class="aimaq-legend-title">{escape(data.label)}</div>',
+    parts = [f'<details open><summary class="aimaq-legend-title">{escape(data.label)}</summary>',
              f'<div class="aimaq-legend-unit">{escape(unit_label)}: {escape(data.unit)} · {escape(year_label)}: {escape(year)}</div>',
              '<ul class="aimaq-legend-classes">']
     for c in classes:
@@ -384,6 +443,7 @@ def legend_html(data: services.LayerData, classes: list[MapClass], options: MapO
         notes.append(_("≤ / ≥: the source states only a bound."))
     notes.append(_("Classes: %(method)s.") % {"method": method})
     parts.append(f'<div class="aimaq-legend-note">{escape(" ".join(notes))}</div>')
+    parts.append("</details>")
     return "".join(parts)
 
 
@@ -391,7 +451,11 @@ LEGEND_CSS = """
 <style>
   .aimaq-legend { background: #fff; padding: 6px 8px; border: 1px solid #777; border-radius: 4px; max-width: 17rem;
                   font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: #1b1b1b; }
-  .aimaq-legend-title { font-weight: 700; margin-bottom: 2px; }
+  .aimaq-legend-title { font-weight: 700; margin-bottom: 2px; cursor: pointer; }
+  .leaflet-tooltip.aimaq-city { background: transparent; border: 0; box-shadow: none; padding: 0; color: #1b1b1b;
+                  font: 600 11px/1.2 system-ui, sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+  .leaflet-tooltip.aimaq-city::before { display: none; }
+  .aimaq-legend.aimaq-legend-below { max-width: none; border-radius: 0; border-width: 1px 0 0 0; max-height: 45vh; overflow-y: auto; }
   .aimaq-legend-unit, .aimaq-legend-note, .aimaq-count { color: #4a4a4a; font-size: 12px; }
   .aimaq-legend ul { list-style: none; margin: 4px 0; padding: 0; }
   .aimaq-legend li { margin: 1px 0; }
@@ -526,6 +590,9 @@ def build_map(data: services.LayerData, options: MapOptions | None = None, lang:
                                      show=False, max_zoom=18)
             tiles.add_to(m)
             tiles_name = tiles.get_name()
+        cities = city_labels(lang)
+        if cities:
+            CityLabels(cities).add_to(m)
         folium.LayerControl(collapsed=True).add_to(m)
         Legend(legend_html(data, classes, options, any(r.cell.is_estimate for r in data.rows),
                            any(r.cell.bound for r in data.rows), lang)).add_to(m)

@@ -161,7 +161,8 @@ def _year_options(data) -> list[tuple[str, str]]:
 def map_page(request):
     """The NGO map: choose an indicator or gap, the year and the classes; download data and map."""
     form, data, options = _map_from_request(request)
-    context = {"form": form, "data": data}
+    layer = form.cleaned_data.get("layer", "") if form.is_valid() else ""
+    context = {"form": form, "data": data, "district_ok": services.district_layer_available(layer)}
     if data is not None:
         sources = SourceIndex()
         measure = services.MEASURES.get(data.key) or services.Measure(data.key, "indicator", data.label, data.unit)

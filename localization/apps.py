@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LocalizationConfig(AppConfig):
     name = "localization"
+    verbose_name = _("SDG localization")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

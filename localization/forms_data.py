@@ -160,17 +160,43 @@ class IndicatorForm(forms.ModelForm):
 
 
 class ValueEntryForm(forms.Form):
-    indicator = indicator_field()
+    """One value of one indicator (chosen beforehand in the picker and carried as a hidden field).
+
+    The unit is chosen among the indicator's units and each disaggregation column the indicator's data uses is a
+    select of its known codes (with their kk/ru/en labels), so nothing is typed as a code."""
+
+    indicator = indicator_field(widget=forms.HiddenInput)
     year = forms.IntegerField(label=_("Year"))
     value = LocalizedFloatField(label=_("Value"))
-    unit = forms.CharField(label=_("Unit code"), required=False, max_length=40,
-                           help_text=_("Leave empty for the indicator's unit (e.g. PT for percent)."))
-    disaggregation = forms.CharField(
-        label=_("Disaggregation"), required=False, max_length=200,
-        help_text=_("Optional, e.g. SEX=F; URBANISATION=U. Leave empty for the total."),
-    )
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
     note = forms.CharField(label=_("Source or comment"), required=False, max_length=80,
                            help_text=_("Where the figure comes from; kept in the history."))
+
+    def __init__(self, *args, indicator=None, units=(), dimensions=None, **kwargs):
+        from .core import units as unit_catalogue
+        from .models import current_lang
+        from .services import labels
+
+        super().__init__(*args, **kwargs)
+        lang = current_lang()
+        self.dimension_names = []
+        choices = [(code, f"{unit_catalogue.label(code, lang) or code}") for code in units]
+        if indicator is not None and not choices:
+            choices = [("", indicator.unit_label or _("no unit"))]
+        self.fields["unit"].choices = choices
+        self.fields["unit"].initial = choices[0][0] if choices else ""
+        for column, codes in (dimensions or {}).items():
+            name = f"dim_{column}"
+            self.fields[name] = forms.ChoiceField(
+                label=labels.column_label(column, lang), required=False,
+                choices=[("", _("total (not broken down)"))] + [(c, labels.code_label(column, c, lang)) for c in codes])
+            self.dimension_names.append((column, name))
+
+    @property
+    def disaggregation(self) -> str:
+        """The chosen codes as the service's text form (``SEX=F; URBANISATION=U``)."""
+        return "; ".join(f"{column}={self.cleaned_data[name]}" for column, name in self.dimension_names
+                         if self.cleaned_data.get(name))
 
 
 class UploadForm(forms.Form):

@@ -28,6 +28,8 @@ class FiniteFloatField(forms.FloatField):
 
 
 class IndicatorFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, help_text=_(
+        "Goal number, code (1.2.1) or words of the title in Kazakh, Russian or English."))
     goal = forms.TypedChoiceField(label=_("Goal"), required=False, coerce=int, empty_value=None)
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[
         ("", _("any")), ("current", _("Current")), ("monitoring", _("Monitoring"))])
@@ -66,6 +68,11 @@ class DecompositionForm(forms.Form):
     clamp = forms.BooleanField(label=_("No region may regress (non-regression clamp)"), required=False, initial=True)
     milestone_kind = forms.ChoiceField(label=_("Annual milestones"), choices=[
         ("linear", _("straight line")), ("cagr", _("constant annual growth rate"))], initial="linear")
+    confirm_low_coverage = forms.BooleanField(
+        label=_("Approve although few regions have a base value"), required=False,
+        help_text=_("Only needed when fewer than three quarters of the regions take part in the base year."))
+    coverage_reason = forms.CharField(label=_("Reason for approving with low coverage"), required=False,
+                                      max_length=300)
 
     def __init__(self, *args, base_years=(), weight_indicators=(), **kwargs):
         super().__init__(*args, **kwargs)

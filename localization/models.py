@@ -326,7 +326,17 @@ class Indicator(Trilingual, models.Model):
 
     @property
     def unit_label(self) -> str:
-        return self.tr("unit") or self.unit
+        return self.unit_in(current_lang())
+
+    def unit_in(self, lang: str) -> str:
+        """The unit in ``lang`` from the unit catalogue (``localization.core.units``), whatever form the data gave."""
+        from .core import units
+
+        for text in (self.unit, self.unit_ru, self.unit_kk, self.unit_en):
+            found = units.label(text, lang)
+            if found:
+                return found
+        return self.tr("unit", lang) or self.unit
 
     @property
     def dotted(self) -> str:

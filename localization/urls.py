@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_officer
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("regions/<str:kato>/", views.region_detail, name="region_detail"),
     path("regions/<str:kato>/edit/", views.region_edit, name="region_edit"),
     path("sdg/", views.goal_list, name="goal_list"),
+    path("work/", views_officer.officer_home, name="officer_home"),
+    path("accounts/welcome/", views_officer.after_login, name="after_login"),
     path("sdg/<int:number>/", views.goal_detail, name="goal_detail"),
     # Indicators, values, targets, statuses, downloads and the VLR (see urls_data / urls_indicators).
     path("", include("localization.urls_data")),

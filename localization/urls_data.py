@@ -18,6 +18,10 @@ urlpatterns = [
     path("data/regions/<str:kato>/values/", v.data_region_values, name="data_region_values"),
     path("data/regions/<str:kato>/values/new/", v.data_value_entry, name="data_value_entry"),
     path("data/regions/<str:kato>/values/upload/", v.data_value_upload, name="data_value_upload"),
+    path("data/regions/<str:kato>/values/template/<str:code>.csv", v.data_value_template, {"fmt": "csv"},
+         name="data_value_template"),
+    path("data/regions/<str:kato>/values/template/<str:code>.xlsx", v.data_value_template, {"fmt": "xlsx"},
+         name="data_value_template_xlsx"),
     path("data/verification/", v.data_verification, name="data_verification"),
     path("data/values/<int:pk>/verify/", v.data_value_verify, name="data_value_verify"),
 ]

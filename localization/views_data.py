@@ -6,6 +6,9 @@ Views stay thin: the work is in ``localization.services``; who may do what is de
 """
 from __future__ import annotations
 
+import csv
+import datetime
+import io
 import shutil
 import tempfile
 from pathlib import Path
@@ -28,6 +31,7 @@ from .models import ImportRun, Indicator, IndicatorValue, Region, current_lang
 from .permissions import editable_regions, is_statistics, require_region_edit
 from .services import imports
 from .services import values as value_service
+from .search import search
 
 #: A run still "running" after this long is considered dead (its thread stopped with the server).
 
@@ -252,16 +256,41 @@ def data_region_values(request, kato: str):
     return render(request, "localization/data/region_values.html", context)
 
 
+def _picker(request, region: Region, *, error: str = "", status: int = 200):
+    """Step 1 of value entry: a searchable list of the indicators (``?q=``, and filtered as one types)."""
+    query = request.GET.get("q", "").strip()[:100]
+    indicators = search(Indicator.objects.select_related("goal").order_by("sort_key"), query)
+    return render(request, "localization/data/value_picker.html", {
+        "region": region, "indicators": indicators, "query": query, "error": error}, status=status)
+
+
+def _entry_form(indicator: Indicator | None, data=None):
+    from .services import labels
+
+    initial = {"year": timezone.localdate().year - 1, "indicator": indicator.code if indicator else None}
+    if indicator is None:
+        return ValueEntryForm(data, initial=initial)
+    return ValueEntryForm(data, initial=initial, indicator=indicator, units=labels.known_units(indicator),
+                          dimensions=labels.known_disaggregation(indicator))
+
+
 @login_required
 def data_value_entry(request, kato: str):
+    """Enter one value: pick the indicator (searchable list), then year, value, unit and disaggregation as fields."""
     region = _region_for_edit(request, kato)
-    form = ValueEntryForm(request.POST or None, initial={"year": timezone.localdate().year - 1})
+    code = (request.POST.get("indicator") if request.method == "POST" else request.GET.get("indicator")) or ""
+    indicator = Indicator.objects.filter(code=code).first() if code else None
+    if indicator is None:
+        if request.method == "POST" or code:
+            return _picker(request, region, error=_("Choose an indicator from the list."))
+        return _picker(request, region)
+    form = _entry_form(indicator, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             value = value_service.enter_value(
                 request.user, indicator=data["indicator"], region=region, year=data["year"], value=data["value"],
-                unit=data["unit"], disaggregation=data["disaggregation"], note=data["note"],
+                unit=data["unit"], disaggregation=form.disaggregation, note=data["note"],
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -271,13 +300,50 @@ def data_value_entry(request, kato: str):
             messages.success(request, _("Saved as unverified: %(indicator)s, %(year)s = %(value)s. A statistics officer will verify it.")
                              % {"indicator": value.indicator.dotted, "year": value.year, "value": f"{value.value:g}"})
             return redirect("data_region_values", kato=region.kato)
-    return render(request, "localization/data/value_entry.html", {"region": region, "form": form})
+    return render(request, "localization/data/value_entry.html", {"region": region, "form": form, "indicator": indicator})
+
+
+@login_required
+def data_value_template(request, kato: str, code: str, fmt: str):
+    """A file to fill in for one indicator and the region: the Open SDG layout the upload reads, one row per known
+    disaggregation (Value left empty; rows left empty are skipped on upload)."""
+    from .services import labels
+
+    region = _region_for_edit(request, kato)
+    indicator = get_object_or_404(Indicator, code=code)
+    dimensions = labels.known_disaggregation(indicator)
+    units = labels.known_units(indicator)
+    year = timezone.localdate().year - 1
+    columns = ["Year"] + (["UNIT_MEASURE"] if units else []) + list(dimensions) + ["REF_AREA", "Value"]
+    combos = [{}]
+    seen = set(IndicatorValue.objects.filter(indicator=indicator).values_list("dims", flat=True).distinct())
+    combos += [imports.parse_dims(d) for d in sorted(seen) if d]
+    rows = [[str(year)] + ([units[0]] if units else []) + [combo.get(c, "") for c in dimensions] + [region.ref_area, ""]
+            for combo in combos if set(combo) <= set(dimensions)]
+    name = f"template_{indicator.code}_{region.ref_area or region.kato}"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "data"
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([int(row[0])] + row[1:])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return _attachment(buffer.getvalue(), XLSX, f"{name}.xlsx")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return _attachment(out.getvalue(), "text/csv; charset=utf-8", f"{name}.csv")
 
 
 @login_required
 def data_value_upload(request, kato: str):
     region = _region_for_edit(request, kato)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, initial={"indicator": request.GET.get("indicator")})
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

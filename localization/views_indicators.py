@@ -20,6 +20,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .core import coverage, units
+from .search import matches_query
 from .core.decomposition import DecompositionError
 from .forms_indicators import RULE_LABELS, CompareForm, DecompositionForm, IndicatorFilterForm, ProposalForm, ReviewForm
 from .models import Goal, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
@@ -46,8 +48,12 @@ def _preview(request) -> bool:
 def _unit(indicator: Indicator, headline) -> str:
     """The unit of the headline series: the indicator's translated unit, or the data's unit code if they differ."""
     if headline and headline[0] and headline[0] != indicator.unit:
-        return headline[0]
+        return units.label(headline[0], current_lang()) or headline[0]
     return indicator.unit_label
+
+
+class _CoverageRefused(Exception):
+    """Too few regions take part in the base year and the officer has not confirmed (see _coverage_error)."""
 
 
 def _error_message(exc: Exception):
@@ -97,6 +103,9 @@ def indicator_list(request):
         if data.get("regional") in ("0", "1"):
             qs = qs.filter(has_regional=data["regional"] == "1")
     indicators = list(qs)
+    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    if query:
+        indicators = [i for i in indicators if matches_query(i, query)]
     board = StatusBoard(indicators, regions=[])
     rows = [{"indicator": i, "national": board.national(i)} for i in indicators]
     return render(request, "localization/indicators/list.html", {
@@ -170,11 +179,29 @@ def _base_years(board: StatusBoard, indicator: Indicator) -> list[int]:
     return sorted(years, reverse=True)
 
 
+def _default_base_year(board: StatusBoard, indicator: Indicator) -> int | None:
+    """The latest year with a value for every region (else the best-covered year): see localization.core.coverage."""
+    years = {region.pk: [p.year for p in board.points(indicator, region)] for region in board.regions}
+    return coverage.default_base_year(years, len(board.regions))
+
+
+def _coverage_error(inputs, data) -> str | None:
+    """Refuse a decomposition in which too few regions take part, unless the officer confirms with a reason."""
+    included, total = len(inputs.regions) - len(inputs.excluded), len(inputs.regions)
+    if not coverage.below_threshold(included, total):
+        return None
+    if data.get("confirm_low_coverage") and (data.get("coverage_reason") or "").strip():
+        return None
+    return _("Only %(n)s of %(total)s regions have a base value in %(year)s, fewer than three quarters: the others "
+             "would get no target. Choose a year with better coverage, or tick the confirmation and give a reason."
+             ) % {"n": included, "total": total, "year": inputs.base_year}
+
+
 def _decomposition_form(indicator: Indicator, board: StatusBoard, data=None):
     base_years = _base_years(board, indicator)
     weight_indicators = (Indicator.objects.filter(_regional_exists()).exclude(pk=indicator.pk).order_by("sort_key")
                          .only("code", "title_kk", "title_ru", "title_en", "sort_key"))
-    initial = {"base_year": base_years[0] if base_years else None,
+    initial = {"base_year": _default_base_year(board, indicator),
                "national_target": indicator.target_value, "target_year": indicator.target_year or 2030,
                "clamp": True, "weight_kind": "population", "milestone_kind": "linear", "rule": "relative"}
     return DecompositionForm(data, initial=initial, base_years=base_years, weight_indicators=weight_indicators)
@@ -226,14 +253,26 @@ def indicator_decompose(request, code):
         if data["weight_kind"] == "indicator":
             weight_indicator = Indicator.objects.filter(code=data["weight_indicator"]).first()
         try:
+            checked = targets_service.gather_inputs(
+                indicator, data["base_year"], data["weight_kind"], weight_indicator,
+                **({} if weight_indicator is not None else {"board": board}))
+            refusal = _coverage_error(checked, data)
+            if refusal:
+                raise _CoverageRefused(refusal)
             decomposition = targets_service.run_decomposition(
                 indicator, user=request.user, rule=data["rule"], base_year=data["base_year"],
                 target_year=data["target_year"], national_target=data["national_target"],
                 weight_kind=data["weight_kind"], weight_indicator=weight_indicator, end_value=data.get("end_value"),
                 gamma=data.get("gamma"), clamp=data.get("clamp", False), milestone_kind=data["milestone_kind"])
+        except _CoverageRefused as exc:
+            form.add_error("confirm_low_coverage", str(exc))
         except DecompositionError as exc:
             form.add_error(None, _error_message(exc))
         else:
+            reason = (data.get("coverage_reason") or "").strip()
+            if coverage.below_threshold(len(checked.regions) - len(checked.excluded), len(checked.regions)) and reason:
+                decomposition.params = {**(decomposition.params or {}), "low_coverage_reason": reason}
+                decomposition.save(update_fields=["params"])
             messages.success(request, _("Regional targets computed and approved (decomposition no. %(n)s).")
                              % {"n": decomposition.pk})
             return redirect(reverse("ind_detail", kwargs={"code": indicator.code}) + "#decomposition")
@@ -245,7 +284,7 @@ def indicator_decompose(request, code):
     elif request.GET.get("base_year", "").isdigit() and int(request.GET["base_year"]) in years:
         base_year = int(request.GET["base_year"])
     elif years:
-        base_year = years[0]
+        base_year = _default_base_year(board, indicator) or years[0]
     if base_year is not None:
         try:
             if weight_indicator is not None:
@@ -254,8 +293,11 @@ def indicator_decompose(request, code):
                 inputs = targets_service.gather_inputs(indicator, base_year, board=board)
         except DecompositionError:
             inputs = None
+    included = len(inputs.regions) - len(inputs.excluded) if inputs else 0
+    total = len(inputs.regions) if inputs else 0
     return render(request, "localization/indicators/decompose.html", {
         "indicator": indicator, "form": form, "inputs": inputs, "base_year": base_year,
+        "coverage": {"included": included, "total": total, "low": coverage.below_threshold(included, total)},
         "national_point": inputs.national_point if inputs else None,
     })
 
@@ -275,7 +317,7 @@ def target_propose(request, code, kato):
     base_years = sorted((p.year for p in points), reverse=True)
     pending = RegionalTarget.objects.filter(indicator=indicator, region=region,
                                             status=RegionalTarget.Status.PROPOSED).order_by("-updated_at").first()
-    initial = {"base_year": base_years[0] if base_years else None, "target_year": indicator.target_year or 2030}
+    initial = {"base_year": _default_base_year(board, indicator), "target_year": indicator.target_year or 2030}
     if pending:
         initial.update(base_year=pending.base_year, target_value=pending.target_value,
                        target_year=pending.target_year, reason=pending.reason)

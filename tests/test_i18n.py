@@ -33,3 +33,52 @@ def test_placeholders_survive_translation():
         for entry in polib.pofile(str(path)):
             if entry.msgstr:
                 assert set(pattern.findall(entry.msgid)) == set(pattern.findall(entry.msgstr)), (path, entry.msgid)
+
+
+def test_check_fails_on_an_untranslated_unit(monkeypatch):
+    i18n = load_i18n()
+    assert i18n.unit_problems() == []
+    monkeypatch.setattr(i18n, "fixture_units", lambda: {"PT", "data.вёдер в сутки"})
+    assert i18n.unit_problems() == ["unit not in the catalogue (localization/core/units.py): 'data.вёдер в сутки'"]
+
+
+def test_check_fails_on_english_text_in_kk_or_ru(tmp_path, monkeypatch):
+    import polib
+
+    i18n = load_i18n()
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="Show the values of the region", msgstr="Show the values of the region"))
+    po.append(polib.POEntry(msgid="Region", msgstr="Өңір"))
+    po.append(polib.POEntry(msgid="CSV", msgstr="CSV"))
+    path = tmp_path / "kk" / "LC_MESSAGES" / "django.po"
+    path.parent.mkdir(parents=True)
+    po.save(str(path))
+    monkeypatch.setattr(i18n, "po_files", lambda: [path])
+    monkeypatch.setattr(i18n, "ROOT", tmp_path)
+    assert i18n.english_problems() == ["kk/LC_MESSAGES/django.po: English text in kk: 'Show the values of the region'"]
+
+
+def test_django_gaps_are_filled_by_the_project_catalogue():
+    """Django's kk catalogue lacks the password help texts, capitalises months and says "кәзір" for "now"."""
+    from django.utils import translation
+
+    with translation.override("kk"):
+        assert translation.gettext("now") == "қазір"
+        assert translation.gettext("January") == "қаңтар"
+        assert translation.gettext("This password is too common.") == "Бұл құпиясөз тым жиі қолданылады."
+        assert translation.gettext("View site") == "Сайтты ашу"
+    from django.contrib import admin
+    from django.urls import reverse
+
+    reverse("home")  # the URLconf (config/urls.py) names the admin site
+    with translation.override("kk"):
+        assert str(admin.site.site_header) == "Aimaq әкімшілігі"
+
+
+def test_russian_district_names_are_written_one_way():
+    """ru writes "Есильский район" (as the boundaries' ADM2_RU "Есильский"), never "район Есиль"."""
+    for folder in ("budget", "localization", "geo", "templates", "locale"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in {".py", ".html", ".po", ".json"} and path.is_file():
+                text = path.read_text(encoding="utf-8", errors="ignore")
+                assert "район Есиль" not in text, path

@@ -582,7 +582,7 @@ def workbook(indicators, region: Region | None = None, lang: str = "en") -> byte
     about.append(["code", "title", "unit", "source", "values"])
     for indicator in indicators:
         part = frames.get(indicator.pk)
-        about.append(safe_row([indicator.code, indicator.tr("title", lang), indicator.tr("unit", lang) or indicator.unit,
+        about.append(safe_row([indicator.code, indicator.tr("title", lang), indicator.unit_in(lang),
                                indicator.source, 0 if part is None else len(part)]))
     for indicator in indicators:
         part = frames.get(indicator.pk)

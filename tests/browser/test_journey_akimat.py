@@ -50,19 +50,28 @@ def test_akimat_value_entry_and_verification(site, lang):
     status_before, _label = progress_status(lang)
     assert status_before == "target_achieved"  # the demo's national target 5.0 (CF Annex 1); Astana 2.4 in 2023
 
-    # 1. The akimat officer signs in and enters the value.
+    # 1. The akimat officer signs in on a phone, lands on the region's work and enters the value from there.
     page = site.new_page(lang)
-    site.login(page, lang, officer.username, next_url=url(lang, "data_region_values", REGION))
+    page.set_viewport_size({"width": 390, "height": 844})
+    site.login(page, lang, officer.username)
+    assert page.url.endswith(url(lang, "officer_home")), page.url
     assert_language(page, lang)
+    site.shot(page, "officer-home")
     with page.expect_navigation():
-        page.get_by_role("link", name=t(lang, "Enter a value"), exact=True).click()
-    page.select_option("#id_indicator", CODE)
+        page.locator("main").get_by_role("link", name=t(lang, "Enter a value"), exact=True).click()
+    assert page.locator("main select").count() == 0  # no 274-option select: a searchable list
+    page.fill("#id_q", "1.2.1")
+    expect(page.locator("#indicator-picker li:not([hidden])")).to_have_count(4)  # 1.2.1, 11.2.1, …: filtered as typed
+    site.shot(page, "indicator-picker")
+    with page.expect_navigation():
+        page.locator(f"#indicator-picker li:not([hidden]) a[href$='?indicator={CODE}']").click()
     page.fill("#id_year", str(year))
     page.fill("#id_value", VALUE)
     page.fill("#id_note", "Akimat report (browser test)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     site.shot(page, "value-entry")
     with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
+        page.locator("main form[method=post] button[type=submit]").click()
     assert page.url.endswith(url(lang, "data_region_values", REGION)), page.url
     assert "1.2.1" in messages_text(page), messages_text(page)
     stored = IndicatorValue.objects.get(indicator__code=CODE, region=region, year=year, dims="")

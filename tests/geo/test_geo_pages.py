@@ -83,7 +83,9 @@ def test_map_page_embeds_a_same_origin_frame_and_offers_downloads(client, demo):
 def test_map_table_lists_values_with_sources_and_estimates(client, demo):
     html = client.get(url("geo:map", "en"), {"layer": "poverty_rate", "year": "2021"}).content.decode()
     assert "estimate (crosswalk)" in html and "5.5" in html
-    assert "data/indicator_1-2-1.csv line 262 (KZVOS, pre-2022 territory)" in html
+    # the reader's citation, with the exact file and line as its tooltip
+    assert ('<span class="cite" title="data/indicator_1-2-1.csv, line 262">National SDG platform (Bureau of National '
+            'Statistics)</span> (KZVOS, pre-2022 territory)') in html
     html = client.get(url("geo:map", "ru"), {"layer": "poverty_rate", "year": "2023"}).content.decode()
     assert "2,5" in html and "data/indicator_1-2-1.csv, строка 300" in html
 

@@ -83,7 +83,9 @@ def test_every_page_in_each_language(client, make_user, poverty, name, lang):
 
 def test_indicator_page_shows_values_sources_statuses_and_no_data(client, poverty, make_user):
     html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
-    assert "data/indicator_1-2-1.csv:18" in html  # national 2023 value, line 10 + 8
+    # national 2023 value, line 10 + 8: the reader's citation, the exact reference as its tooltip
+    assert '<span class="cite" title="data/indicator_1-2-1.csv, line 18">National SDG platform (Bureau of National Statistics)</span>' in html
+    assert "data/indicator_1-2-1.csv:18" not in html
     # Public means verified: Abai's unverified values are not on the public page; an officer sees a marked preview.
     assert "entered by akimat, unverified" not in html and "Preview for officers" not in html
     client.force_login(make_user("stat", role="statistics"))
@@ -206,7 +208,7 @@ def test_decomposition_form_errors_and_success(client, make_user, poverty):
     html = client.get(page).content.decode()
     assert "Base values and weights" in html and "no value for the base year 2023" in html
     base = {"base_year": 2023, "target_year": 2030, "weight_kind": "population", "milestone_kind": "linear",
-            "clamp": "on"}
+            "clamp": "on", "confirm_low_coverage": "on", "coverage_reason": "Only Astana and Abai report 1.2.1 here"}
     # A national target worse than the base (mean of 3.5 and 7.25 = 5.375; 6.0 is worse) → form error, not 500.
     response = client.post(page, {**base, "rule": "relative", "national_target": 6.0})
     assert response.status_code == 200
@@ -223,6 +225,42 @@ def test_decomposition_form_errors_and_success(client, make_user, poverty):
     assert targets[ASTANA] == pytest.approx(3.5 * 3 / 5.375) and targets[ABAI] == pytest.approx(7.25 * 3 / 5.375)
     html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
     assert "Consistency check" in html and "✓ consistent" in html and "= 3 " in html.replace("</span>", " ")
+
+
+def test_decomposition_refuses_low_coverage_without_a_confirmed_reason(client, make_user, poverty):
+    """One click can no longer approve targets for 2 of 20 regions: the coverage is shown, and approving needs the
+    confirmation and a reason (kept with the decomposition)."""
+    for kato in (ASTANA, ABAI):
+        Region.objects.filter(kato=kato).update(population_total=1_000_000)
+    client.force_login(make_user("stat", role="statistics"))
+    page = url("ind_decompose", "en", code=poverty.code)
+    html = client.get(page).content.decode()
+    assert "Coverage in 2023: 2 of 20 regions have a base value and will get a target." in html
+    assert "approving needs the confirmation below and a reason" in html
+    post = {"base_year": 2023, "target_year": 2030, "weight_kind": "population", "milestone_kind": "linear",
+            "clamp": "on", "rule": "relative", "national_target": 3.0}
+    for extra in ({}, {"confirm_low_coverage": "on"}, {"coverage_reason": "pilot"},
+                  {"confirm_low_coverage": "on", "coverage_reason": "   "}):
+        response = client.post(page, {**post, **extra})
+        assert response.status_code == 200
+        assert "Only 2 of 20 regions have a base value in 2023" in response.content.decode()
+        assert not Decomposition.objects.exists() and not RegionalTarget.objects.exists()
+    response = client.post(page, {**post, "confirm_low_coverage": "on", "coverage_reason": "Pilot of two regions"})
+    assert response.status_code == 302
+    dec = Decomposition.objects.get()
+    assert dec.params["low_coverage_reason"] == "Pilot of two regions" and dec.targets.count() == 2
+
+
+def test_decomposition_defaults_to_the_latest_year_with_full_coverage():
+    from localization.core import coverage
+
+    years = {r: [2021, 2022, 2023] for r in range(19)} | {19: [2021, 2022]}
+    assert coverage.default_base_year(years, 20) == 2022  # 2023 lacks one region
+    assert coverage.default_base_year({1: [2023], 2: [2020]}, 20) == 2023  # no full year: best covered, latest
+    assert coverage.default_base_year({}, 20) is None
+    assert coverage.coverage_by_year(years) == {2021: 20, 2022: 20, 2023: 19}
+    assert coverage.below_threshold(1, 20) and coverage.below_threshold(14, 20) and not coverage.below_threshold(15, 20)
+    assert coverage.below_threshold(0, 0)
 
 
 def test_download_links_only_when_the_data_layer_provides_them(client, poverty):
@@ -328,9 +366,9 @@ def test_chart_is_accessible_escaped_and_inside_its_box():
 def test_indicator_page_has_a_table_beside_each_chart(client, poverty):
     html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
     national = html.split('<section aria-labelledby="national">')[1].split("</section>")[0]
-    assert national.count("<svg") == 1 and "<caption>National values (PT)</caption>" in national
+    assert national.count("<svg") == 1 and "<caption>National values (percent)</caption>" in national
     regions = html.split('<section aria-labelledby="regions">')[1].split("</section>")[0]
-    assert regions.count("<svg") == 1 and "<caption>Regional values and status (PT)</caption>" in regions
+    assert regions.count("<svg") == 1 and "<caption>Regional values and status (percent)</caption>" in regions
 
 
 def test_indicator_without_any_value_says_no_data(client, make_user):
@@ -353,7 +391,8 @@ def test_decomposition_with_another_indicator_as_weights(client, make_user, pove
     client.force_login(make_user("stat", role="statistics"))
     response = client.post(url("ind_decompose", "en", code=poverty.code), {
         "rule": "uniform", "base_year": 2023, "target_year": 2030, "national_target": 4.0, "weight_kind": "indicator",
-        "weight_indicator": households.code, "milestone_kind": "linear", "clamp": "on"})
+        "weight_indicator": households.code, "milestone_kind": "linear", "clamp": "on",
+        "confirm_low_coverage": "on", "coverage_reason": "Two regions report both indicators"})
     assert response.status_code == 302
     dec = Decomposition.objects.get()
     targets = {rt.region.kato: (rt.weight, rt.target_value) for rt in dec.targets.select_related("region")}

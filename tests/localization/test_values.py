@@ -71,7 +71,7 @@ def upload(client, kato, name, content, indicator="1-2-1", lang="en"):
 def test_akimat_officer_enters_a_value_for_own_region_as_unverified(client, indicator, akim):
     client.force_login(akim)
     response = client.post(f"/en/data/regions/{ABAI}/values/new/", {
-        "indicator": "1-2-1", "year": "2024", "value": "7,5", "disaggregation": "SEX=F", "note": "Akimat statistics unit"})
+        "indicator": "1-2-1", "year": "2024", "value": "7,5", "dim_SEX": "F", "note": "Akimat statistics unit"})
     assert response.status_code == 302 and response["Location"] == f"/en/data/regions/{ABAI}/values/"
     value = entered().get()
     assert (value.year, value.value, value.status) == (2024, 7.5, "unverified")
@@ -102,8 +102,8 @@ def test_akimat_officer_corrects_an_unverified_value_and_history_keeps_the_old_o
         ({"year": "2024", "value": "120"}, "value", "The value must be between 0 and 100."),
         ({"year": "2024", "value": "-1"}, "value", "The value must be between 0 and 100."),
         ({"year": "2024", "value": "abc"}, "value", "Enter a number."),
-        ({"year": "2024", "value": "5", "disaggregation": "COLOUR=red"}, "disaggregation", "Unknown disaggregation column COLOUR"),
-        ({"year": "2024", "value": "5", "disaggregation": "SEX"}, "disaggregation", "COLUMN=CODE"),
+        ({"year": "2024", "value": "5", "dim_SEX": "X"}, "dim_SEX", "Select a valid choice. X is not one of the"),
+        ({"year": "2024", "value": "5", "unit": "KG"}, "unit", "Select a valid choice. KG is not one of the"),
         ({"year": "2023", "value": "9.1"}, "value", "already has a value (8, Official statistics)"),
         ({"year": "2024", "value": "5", "indicator": "99-9-9"}, "indicator", "Choose an indicator from the list."),
     ],
