@@ -29,7 +29,7 @@ from rest_framework.response import Response
 
 from .api_common import ApiViewMixin
 from .core.decomposition import DecompositionError
-from .forms_data import UploadForm, ValueEntryForm
+from .forms_data import ApiValueForm, UploadForm
 from .forms_indicators import RULE_LABELS, ProposalForm
 from .models import (
     Decomposition,
@@ -553,7 +553,7 @@ class ValueViewSet(ApiViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         if "region" not in data or data["region"] == "":
             raise exceptions.ValidationError({"region": [_("This field is required.")]})
         region = writable_region(request.user, data["region"])
-        form = ValueEntryForm({k: v for k, v in data.items() if k != "region"})
+        form = ApiValueForm({k: v for k, v in data.items() if k != "region"})
         if not form.is_valid():
             raise form_errors(form)
         d = form.cleaned_data

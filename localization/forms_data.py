@@ -199,6 +199,22 @@ class ValueEntryForm(forms.Form):
                          if self.cleaned_data.get(name))
 
 
+class ApiValueForm(forms.Form):
+    """One value through the write API: the unit and the disaggregation as codes (``SEX=F; URBANISATION=U``)."""
+
+    indicator = indicator_field()
+    year = forms.IntegerField(label=_("Year"))
+    value = LocalizedFloatField(label=_("Value"))
+    unit = forms.CharField(label=_("Unit code"), required=False, max_length=40,
+                           help_text=_("Leave empty for the indicator's unit (e.g. PT for percent)."))
+    disaggregation = forms.CharField(
+        label=_("Disaggregation"), required=False, max_length=200,
+        help_text=_("Optional, e.g. SEX=F; URBANISATION=U. Leave empty for the total."),
+    )
+    note = forms.CharField(label=_("Source or comment"), required=False, max_length=80,
+                           help_text=_("Where the figure comes from; kept in the history."))
+
+
 class UploadForm(forms.Form):
     indicator = indicator_field()
     file = forms.FileField(

@@ -11,7 +11,7 @@ import yaml
 
 from ..models import IndicatorValue, current_lang
 from . import imports
-from .values import DIMENSIONS
+from .values import dimensions
 
 
 @lru_cache(maxsize=64)
@@ -38,7 +38,7 @@ def known_disaggregation(indicator) -> dict[str, list[str]]:
     for dims in IndicatorValue.objects.filter(indicator=indicator).exclude(dims="").values_list("dims", flat=True).distinct():
         for column, code in imports.parse_dims(dims).items():
             found.setdefault(column, set()).add(code)
-    return {column: sorted(found[column]) for column in DIMENSIONS if column in found}
+    return {column: sorted(found[column]) for column in dimensions() if column in found}
 
 
 def known_units(indicator) -> list[str]:

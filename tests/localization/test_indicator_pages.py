@@ -203,6 +203,8 @@ def test_decomposition_form_errors_and_success(client, make_user, poverty):
     _verify_abai(poverty)
     for kato in (ASTANA, ABAI):
         Region.objects.filter(kato=kato).update(population_total=1_000_000)
+    # Decompositions use verified values only: Abai's entries are verified first.
+    IndicatorValue.objects.filter(indicator=poverty, status="unverified").update(status="verified")
     client.force_login(make_user("stat", role="statistics"))
     page = url("ind_decompose", "en", code=poverty.code)
     html = client.get(page).content.decode()
@@ -232,6 +234,8 @@ def test_decomposition_refuses_low_coverage_without_a_confirmed_reason(client, m
     confirmation and a reason (kept with the decomposition)."""
     for kato in (ASTANA, ABAI):
         Region.objects.filter(kato=kato).update(population_total=1_000_000)
+    # Decompositions use verified values only: Abai's entries are verified first.
+    IndicatorValue.objects.filter(indicator=poverty, status="unverified").update(status="verified")
     client.force_login(make_user("stat", role="statistics"))
     page = url("ind_decompose", "en", code=poverty.code)
     html = client.get(page).content.decode()
