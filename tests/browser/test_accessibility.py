@@ -150,7 +150,7 @@ def test_proposal_form(site, lang):
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", LANGS)
 def test_ballot_and_keyboard_only_voting(site, lang):
-    from budget.models import Ballot
+    from budget import services
 
     cycle, proposals, _authors = cycle_with_candidates(lang)
     bucket = cycle.buckets.get()
@@ -179,7 +179,7 @@ def test_ballot_and_keyboard_only_voting(site, lang):
     tab_to("el.matches('form.ballot button[type=submit]')", "the vote button")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    ballot = Ballot.objects.get(bucket=bucket, voter__user=voter)
+    ballot = services.my_ballot(bucket, voter)
     assert sorted(ballot.choices.values_list("pk", flat=True)) == sorted(p.pk for p in proposals)
     assert messages_text(page), "the page confirms the vote"
     site.shot(page, "voted-with-keyboard")

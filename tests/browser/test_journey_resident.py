@@ -185,7 +185,7 @@ def test_resident_proposal_review_vote_results(site, lang):
     with page.expect_navigation():
         page.locator("main form.ballot button[type=submit]").click()
     assert t(lang, "Your vote was recorded.") in messages_text(page), main_text(page)[:1500]
-    ballot = services.my_ballot(cycle.buckets.get(), resident)
+    ballot = services.my_ballot(cycle.buckets.get(), resident.user, profile=resident)
     assert sorted(ballot.choices.values_list("pk", flat=True)) == sorted([mine.pk, benches.pk])
     bucket = cycle.buckets.get()
     services.cast_ballot(bucket, neighbours[0], [mine.pk, benches.pk])
