@@ -90,12 +90,18 @@ def _jobs_run_in_the_test(request, settings):
 
 
 @pytest.fixture
-def task_queue(settings):
+def task_queue(settings, monkeypatch):
     """The configured database queue (django_tasks_db). Returns ``run_worker()``: django-tasks-db's worker loop,
-    in this process, until the queue is empty (tests/jobs/ also start worker processes)."""
+    in this process, until the queue is empty (tests/jobs/ also start worker processes).
+
+    In this process the loop shares the test's connection, which is inside the test's transaction: the loop's
+    ``close_old_connections`` would close it on PostgreSQL (autocommit differs from the settings), so it is a no-op
+    here; a worker process (tests/jobs/) keeps it."""
     from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
 
     assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run_worker():
         call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0,
