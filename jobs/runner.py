@@ -9,7 +9,7 @@ worker process (``manage.py run_worker``) claims it and runs :func:`execute`, wh
   data are still uncommitted; the final status is written after the commit. (On SQLite one writer holds the
   file: counters appear when the job ends.)
 * leaves a lease: the task row names its worker (``host:pid:random``); every worker beats in
-  :class:`~jobs.models.WorkerBeat` every few seconds. :func:`reap` — run by every worker's heartbeat thread, at
+  :class:`~jobs.models.WorkerBeat` every few seconds. :func:`reap` — run by every worker's heartbeat process, at
   enqueue time and by the progress pages — marks a task whose worker is gone (process gone on this host, or no
   beat for :data:`LEASE` seconds) failed, and its job row failed, at once.
 """
@@ -19,15 +19,17 @@ import base64
 import datetime
 import logging
 import os
-import queue
+import contextvars
 import socket
-import threading
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
@@ -58,7 +60,7 @@ def new_worker_id() -> str:
     return f"{HOST}:{os.getpid()}:{get_random_string(8)}"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -76,7 +78,7 @@ def worker_alive(worker_id: str, beats: dict[str, datetime.datetime]) -> bool:
     host, _, rest = (worker_id or "").partition(":")
     pid = rest.partition(":")[0]
     if host == HOST and pid.isdigit():
-        return _pid_alive(int(pid))
+        return pid_alive(int(pid))
     beat = beats.get(worker_id)
     return beat is not None and beat >= timezone.now() - datetime.timedelta(seconds=LEASE)
 
@@ -172,48 +174,35 @@ class _Context:
     def __init__(self, model, pk, side: bool):
         self.key = (model, pk)
         self.deferred: dict = {}
-        self.side = _SideChannel() if side else None
+        self.side = _SideConnection() if side else None
 
 
-_LOCAL = threading.local()
+_JOB: contextvars.ContextVar[_Context | None] = contextvars.ContextVar("aimaq_job", default=None)
 
 
 def _current() -> _Context | None:
-    return getattr(_LOCAL, "job", None)
+    return _JOB.get()
 
 
-class _SideChannel:
-    """A thread with its own database connection, for progress the pages must see before the job commits."""
+class _SideConnection:
+    """A second database connection of this process, in autocommit, for the progress the pages must see while the
+    job's own transaction is still open (PostgreSQL). Same thread, no queue: each update is one statement."""
 
     def __init__(self):
-        self.queue: queue.Queue = queue.Queue()
-        self.thread = threading.Thread(target=self._run, name="job-progress", daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        try:
-            while True:
-                item = self.queue.get()
-                if item is None:
-                    return
-                model, pk, fields, done = item
-                try:
-                    model.objects.filter(pk=pk).update(**fields)
-                except Exception:  # noqa: BLE001 — progress is best effort; the final status is written after
-                    log.exception("progress of %s #%s not written", model.__name__, pk)
-                finally:
-                    done.set()
-        finally:
-            connections.close_all()
+        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def update(self, model, pk, fields):
-        done = threading.Event()
-        self.queue.put((model, pk, fields, done))
-        done.wait()
+        query = model.objects.filter(pk=pk).query.chain(UpdateQuery)
+        query.add_update_values(fields)
+        sql, params = query.get_compiler(connection=self.connection).as_sql()
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql, params)
+        except DatabaseError:  # progress is best effort; the final status is written after the commit
+            log.exception("progress of %s #%s not written", model.__name__, pk)
 
     def close(self):
-        self.queue.put(None)
-        self.thread.join()
+        self.connection.close()
 
 
 def update_row(obj, **fields) -> None:
@@ -239,11 +228,11 @@ def update_row(obj, **fields) -> None:
 def _job_context(model, pk):
     side = connection.vendor == "postgresql" and not connection.in_atomic_block
     ctx = _Context(model, pk, side)
-    _LOCAL.job = ctx
+    token = _JOB.set(ctx)
     try:
         yield ctx
     finally:
-        _LOCAL.job = None
+        _JOB.reset(token)
         if ctx.side is not None:
             ctx.side.close()
 
@@ -263,7 +252,7 @@ def execute(label: str, pk: int, func_path: str, fail_path: str, args: list, kwa
             except Exception as exc:  # noqa: BLE001 — every failure is recorded on the job row
                 log.exception("job %s #%s failed", label, pk)
                 ctx.deferred.clear()
-                _LOCAL.job = None
+                _JOB.set(None)
                 job = model.objects.get(pk=pk)
                 (fail or fail_row)(job, exc)
                 return "failed"
@@ -284,40 +273,43 @@ def fail_row(job, exc: BaseException | None, message: str = "") -> None:
 # leases: heartbeat and reaper
 
 
+def beat(worker_id: str) -> None:
+    """Write this worker's beat (the lease other hosts judge it by)."""
+    from .models import WorkerBeat
+
+    WorkerBeat.objects.update_or_create(worker_id=worker_id,
+                                        defaults={"host": HOST, "pid": os.getpid(), "beat_at": timezone.now()})
+
+
 class Heartbeat:
-    """Writes this worker's beat every :data:`BEAT` seconds (and reaps dead workers' tasks) from a thread."""
+    """This worker's heartbeat: a separate process (``manage.py job_heartbeat``) that writes the worker's beat
+    every :data:`BEAT` seconds, reaps dead workers' tasks, and ends with the worker — reaping its tasks at once if
+    the worker was killed. Nothing runs beside the job in the worker's own process."""
 
     def __init__(self, worker_id: str, *, reap: bool = True):
         self.worker_id, self.reap = worker_id, reap
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="job-heartbeat", daemon=True)
+        self.process: subprocess.Popen | None = None
 
     def start(self):
-        self._beat()
-        self._thread.start()
-
-    def _beat(self):
-        from .models import WorkerBeat
-
-        WorkerBeat.objects.update_or_create(worker_id=self.worker_id,
-                                            defaults={"host": HOST, "pid": os.getpid(), "beat_at": timezone.now()})
-
-    def _run(self):
-        while not self._stop.wait(BEAT):
-            try:
-                self._beat()
-                if self.reap:
-                    reap()
-            except Exception:  # noqa: BLE001 — e.g. SQLite busy while a job holds the file; try again
-                log.warning("heartbeat of %s failed", self.worker_id, exc_info=True)
-            finally:
-                connections.close_all()
+        beat(self.worker_id)  # visible at once, before the first job
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            return  # no other process can see this database
+        command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "job_heartbeat", self.worker_id,
+                   "--parent", str(os.getpid()), "--database-name", str(connection.settings_dict["NAME"])]
+        if not self.reap:
+            command.append("--no-reap")
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, cwd=settings.BASE_DIR)
 
     def stop(self):
         from .models import WorkerBeat
 
-        self._stop.set()
-        self._thread.join()
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         WorkerBeat.objects.filter(worker_id=self.worker_id).delete()
 
 

@@ -1,7 +1,8 @@
 """``manage.py run_worker``: django-tasks-db's ``db_worker`` with a lease — a heartbeat and the reaper.
 
 The worker id is ``host:pid:random`` so that the reaper can tell at once when the process is gone; every few
-seconds a thread writes the worker's beat and fails the tasks (and job rows) of workers that are gone.
+seconds its heartbeat process (``job_heartbeat``) writes the worker's beat and fails the tasks (and job rows)
+of workers that are gone.
 """
 import os
 
