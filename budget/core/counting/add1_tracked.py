@@ -1,0 +1,220 @@
+"""Add1: :class:`_TrackedRun`, an exact MES run that also bounds how far the per-voter
+budget can grow before the outcome can change (the next budget where MES can change)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .common import _Q
+from .mes_engine import _Prep, _Run
+
+
+class _TrackedRun(_Run):
+    """An exact MES run at per-voter budget ``t`` that also bounds how far ``t`` can grow
+    before the outcome can change.
+
+    For per-voter budgets ``s = t + d`` with the same winners and, in every round, the
+    same split of the winner's supporters into those who pay all they have ("poor") and
+    those who pay the equal share, every budget is an affine function of ``d``: a voter
+    class's budget is ``b + beta * d`` (``beta`` = 1 at the start; the winner's payment
+    is ``q + sigma * d`` with ``sigma = -(sum of the poor classes' beta) / (number of rich
+    supporters) <= 0``; a rich class's slope becomes ``beta - sigma``, a poor class
+    drops to 0). The outcome at ``t + d`` is the same as at ``t`` as long as
+
+    * no poor class of a round's winner gets more than the payment
+      (``b + beta d <= q + sigma d``; rich classes stay rich since ``beta >= 0 >= sigma``);
+    * in every round, no other unselected project p becomes cheaper per unit of cost
+      than the winner w (equal only if p's id is larger): with
+      ``x(d) = rho_w(d) * cost_p``, p is strictly dearer iff
+      ``H_p(d) = sum_i min(b_i(d), x(d)) - cost_p < 0``. ``H_p`` is concave and
+      piecewise linear in ``d``, so Newton steps from ``d = 0`` approach its first root
+      from below, exactly, one breakpoint at a time. An exact tie at ``d = 0``
+      (``H_p(0) = 0``; then p's id is larger) persists or turns in w's favour iff the
+      right derivative of ``H_p`` at 0 is <= 0 (concavity), checked exactly;
+    * after the last round every unselected project stays unaffordable.
+
+    ``self.bound`` is a lower bound on the first ``d`` where one of these can fail
+    (floats with error margins far above the rounding errors; any doubt gives 0), so
+    every per-voter budget in ``[t, t + bound)`` has the outcome of this run. Once the
+    bound is <= 1 the analysis stops (Add1 moves by whole units), so ``bound`` is then
+    only known to be <= 1.
+    """
+
+    def __init__(self, P: _Prep, t):
+        super().__init__(P, t)
+        self.sl = np.zeros(len(self.vf))  # float slope per class
+        self.sl[1] = 1.0
+        self.sg = np.ones(P.n_groups)  # float slope per group
+        self.sval = [_Q(0), _Q(1)]  # exact slope per class, None until needed
+        self.spaid = [None, None]
+        self.unsel = set(P.mes_projects)
+        self.bound = math.inf
+        self._sigma = None
+        self.tf = float(t)
+
+    def _exact_slope(self, c):
+        sval = self.sval
+        if sval[c] is not None:
+            return sval[c]
+        chain_ = []
+        while sval[c] is None:
+            chain_.append(c)
+            c = self.parent[c]
+        v = sval[c]
+        for c in reversed(chain_):
+            v = v - self.spaid[c]
+            sval[c] = v
+        return v
+
+    def run(self) -> list[int]:
+        selected = super().run()
+        if self.bound > 1:
+            self._bound_end()
+        return selected
+
+    # -- margins
+    def _err(self, n, scale):
+        """Bound on the float error of a sum over n voters of terms of size <= scale."""
+        return 1e-9 * n * (scale + self.tf + 1.0) + 4.0 * n * self.dabs
+
+    def _cap(self, d):
+        if d < self.bound:
+            self.bound = max(d, 0.0)
+
+    def _bound_round(self, w, q, items, npoor):
+        P = self.P
+        if self.bound <= 1:
+            # Add1 looks at whole units only: a bound <= 1 already means "run the next
+            # unit", so nothing more (not even slopes) is needed from this run
+            self._sigma = _Q(0)
+            return
+        poor = items[:npoor]
+        n_rich = P.support[w] - sum(cnt for _, cnt, _ in poor)
+        sigma = -sum((cnt * self._exact_slope(c) for _, cnt, c in poor), _Q(0)) / n_rich
+        self._sigma = sigma
+        if self.bound <= 0:
+            return
+        qf = float(q)
+        sf = float(sigma)
+        # 1. poor classes of the winner stay poor
+        for vf_c, cnt, c in poor:
+            den = self.sl[c] - sf
+            if den > 0:
+                num = qf - vf_c
+                self._cap(num / den * (1 - 1e-9) - self._err(1, qf) / den)
+        # 2. no other project gets cheaper per unit of cost than w
+        cw = P.cost_f[w]
+        reps = P.clone_reps
+        cand = [p for p in self.unsel if p != w and reps[p] != reps[w]]
+        if not cand:
+            return
+        x0 = qf / cw * P.cost_f
+        sx = sf / cw * P.cost_f
+        eg = P.ent_g
+        ep = P.ent_p
+        bb = self.bf[eg]
+        X = x0[ep]
+        h0 = np.bincount(ep, weights=P.ent_w * np.minimum(bb, X), minlength=P.m) - P.cost_f
+        slope = np.bincount(ep, weights=P.ent_w * np.where(bb < X, self.sg[eg], sx[ep]), minlength=P.m)
+        for p in cand:
+            err = self._err(P.support[p], x0[p])
+            if h0[p] < -err:
+                if slope[p] <= 0:
+                    continue  # concave and not increasing: never reaches 0
+                d1 = -h0[p] / slope[p]
+                if d1 - err / slope[p] >= self.bound:
+                    continue
+                self._newton(p, w, q, sigma, x0[p], sx[p], d1, slope[p])
+                continue
+            # a (near-)tie: decide exactly
+            items_p = self._classes_of(p)
+            xq = q * P.cost_q[p] / P.cost_q[w]
+            h = -P.cost_q[p]
+            for _, cnt, c in items_p:
+                v = self._exact_val(c)
+                h += cnt * (v if v < xq else xq)
+            if h < 0:
+                self._cap(0.0 if h0[p] >= -err else self.bound)  # pragma: no cover - float said near-tie
+                continue
+            if h > 0:  # pragma: no cover - impossible: w was the cheapest
+                self._cap(0.0)
+                continue
+            sxq = sigma * P.cost_q[p] / P.cost_q[w]
+            dh = _Q(0)
+            for _, cnt, c in items_p:
+                v = self._exact_val(c)
+                dh += cnt * (self._exact_slope(c) if v < xq else sxq)
+            if dh > 0:
+                self._cap(0.0)
+
+    def _newton(self, p, w, q, sigma, x0, sx, d, sl_prev):
+        """First root of H_p after 0 (see class docstring), from the tangent root ``d``."""
+        P = self.P
+        S = P.sup[p]
+        ws = P.supw[p]
+        b = self.bf[S]
+        beta = self.sg[S]
+        cost = P.cost_f[p]
+        err = self._err(P.support[p], x0)
+        for _ in range(2 * len(S) + 10):
+            if d >= self.bound:
+                return
+            bd = b + beta * d
+            xd = x0 + sx * d
+            h = ws.dot(np.minimum(bd, xd)) - cost
+            sl = ws.dot(np.where(bd < xd, beta, sx))
+            if h >= -err:
+                if sl <= 0 and sigma == 0 and not self._plateau_beats(p, w, q):
+                    return  # H levels off at 0 (an exact tie that w wins) or below
+                self._cap(d * (1 - 1e-9) - 2 * err / sl_prev - 1e-6)
+                return
+            if sl <= 0:
+                return  # concave, no longer increasing, below 0: never reaches 0
+            d = d - h / sl
+            sl_prev = sl
+        self._cap(0.0)  # pragma: no cover - Newton ends in <= #breakpoints steps
+
+    def _plateau_beats(self, p, w, q) -> bool:
+        """With w's price constant, H_p levels off where every supporter of p with money
+        left pays p's equal share: there p's price is cost_p / (those supporters). Does
+        p then beat w (exactly cheaper, or tied with a smaller id)?"""
+        P = self.P
+        alive = int(P.supw[p][self.cls[P.sup[p]] != 0].sum())
+        # rho_p = 1 / alive versus rho_w = q / cost_w
+        lhs = alive * q
+        rhs = P.cost_q[w]
+        return lhs > rhs or (lhs == rhs and p < w)
+
+    def _bound_end(self):
+        P = self.P
+        for p in self.unsel:
+            S = P.sup[p]
+            ws = P.supw[p]
+            total = ws.dot(self.bf[S])
+            sl = ws.dot(self.sg[S])
+            if sl > 0:
+                err = self._err(P.support[p], self.tf)
+                self._cap((P.cost_f[p] - total) / sl * (1 - 1e-9) - err / sl)
+
+    def _pay(self, j, q, items, npoor):
+        self._bound_round(j, q, items, npoor)
+        sigma = self._sigma
+        sf = float(sigma)
+        rich = [c for _, _, c in items[npoor:]]
+        nv = len(self.val)
+        super()._pay(j, q, items, npoor)
+        need = len(self.val)
+        if len(self.sl) < len(self.vf):
+            grown = np.zeros(len(self.vf))
+            grown[:nv] = self.sl[:nv]
+            self.sl = grown
+        if rich:
+            rich_a = np.array(rich, dtype=np.intp)
+            self.sl[nv:need] = self.sl[rich_a] - sf
+            self.sval.extend([None] * len(rich))
+            self.spaid.extend([sigma] * len(rich))
+        S = self.P.sup[j]
+        self.sg[S] = self.sl[self.cls[S]]
+        self.unsel.discard(j)
