@@ -2,8 +2,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .core.bounds import within_bounds
 from .core.progress import target_on_worsening_side
-from .models import GlobalIndicator, Indicator, Region, Target
+from .models import DIRECTION_SIGN, GlobalIndicator, Indicator, Region, Target
 
 MAX_ARCHIVE_UPLOAD = 50 * 1024 * 1024
 
@@ -140,12 +141,13 @@ class IndicatorForm(forms.ModelForm):
         low, high = data.get("value_min"), data.get("value_max")
         if low is not None and high is not None and low > high:
             self.add_error("value_max", _("The highest allowed value must not be below the lowest."))
-        sign = {"higher": 1, "lower": -1}.get(data.get("direction_kind") or "")
+        sign = DIRECTION_SIGN.get(data.get("direction_kind") or "")
         base, target = data.get("baseline_value"), data.get("target_value")
         if sign is not None and base is not None and target is not None and target_on_worsening_side(sign, base, target):
             self.add_error("target_value", _("The target lies on the worsening side of the baseline for this "
                                              "direction; a target must be an improvement."))
-        if target is not None and (low is not None and target < low or high is not None and target > high):
+        bounds = Indicator(unit=data.get("unit", self.instance.unit), value_min=low, value_max=high).bounds
+        if target is not None and not within_bounds(target, bounds):
             self.add_error("target_value", _("The target lies outside the indicator's bounds."))
         return data
 

@@ -349,23 +349,27 @@ class Indicator(Trilingual, models.Model):
     @property
     def bounds(self) -> tuple[float | None, float | None] | None:
         """The indicator's natural bounds: those a statistics officer set, else [0, 100] for a percentage."""
+        return self.bounds_for(self.unit)
+
+    def bounds_for(self, unit: str) -> tuple[float | None, float | None] | None:
+        """The bounds of a value in ``unit`` (the indicator's unit when empty); None: unbounded."""
         if self.value_min is not None or self.value_max is not None:
             return self.value_min, self.value_max
-        if self.unit in PERCENT_UNITS:
+        if (unit or self.unit) in PERCENT_UNITS:
             return 0.0, 100.0
         return None
 
 
 PERCENT_UNITS = {"PT"}
+#: The numeric direction the cores use (+1 higher is better, −1 lower is better) of a direction kind.
+DIRECTION_SIGN = {"higher": 1, "lower": -1}
 
 
 def sync_direction(indicator: "Indicator") -> None:
     """Keep ``direction`` (+1/−1/None, used by the numeric cores) in step with ``direction_kind``."""
     kind = indicator.direction_kind
-    if kind == "higher":
-        indicator.direction = 1
-    elif kind == "lower":
-        indicator.direction = -1
+    if kind in DIRECTION_SIGN:
+        indicator.direction = DIRECTION_SIGN[kind]
     elif kind in ("binary", "none"):
         indicator.direction = None
     elif indicator.direction in (1, -1):

@@ -6,7 +6,6 @@ Views stay thin: the work is in ``localization.services``; who may do what is de
 """
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import shutil
@@ -26,6 +25,8 @@ from django.views.decorators.http import require_POST
 
 from jobs import runner
 
+from .core import safecells
+from .core.safecells import safe_row
 from .forms_data import DownloadForm, ImportForm, IndicatorForm, RegionFilterForm, UploadForm, ValueEntryForm, VerifyForm
 from .models import ImportRun, Indicator, IndicatorValue, Region, current_lang
 from .permissions import editable_regions, is_statistics, require_region_edit
@@ -140,24 +141,22 @@ def _recent_runs():
     return ImportRun.objects.select_related("user").order_by("-started_at")[:15]
 
 
-def _run_is_stale(run: ImportRun) -> bool:
-    """Reap the runs whose worker is gone; a run is never 'stale' after that (it is failed, with the reason)."""
+def _reap_if_running(run: ImportRun) -> None:
+    """A running run whose worker is gone is failed (with the reason) before it is shown: one reaper pass."""
     if run.status == ImportRun.Status.RUNNING:
         runner.reap()
         run.refresh_from_db()
-    return False
 
 
 @login_required
 def data_import_run(request, pk: int):
     require_statistics(request.user)
     run = get_object_or_404(ImportRun.objects.select_related("user"), pk=pk)
-    _run_is_stale(run)  # first: a run whose worker is gone shows as failed
+    _reap_if_running(run)  # first: a run whose worker is gone shows as failed
     warnings = imports.run_warnings(run)
     context = {
         "run": run,
-        "running": run.status == ImportRun.Status.RUNNING and not _run_is_stale(run),
-        "stale": _run_is_stale(run),
+        "running": run.status == ImportRun.Status.RUNNING,
         "errors": [imports.localize_error(e) for e in run.errors],
         "warnings": [imports.localize_error(w) for w in warnings],
         "imported": max(run.files_done - run.files_failed - run.files_unchanged, 0),
@@ -169,10 +168,10 @@ def data_import_run(request, pk: int):
 def data_import_status(request, pk: int):
     require_statistics(request.user)
     run = get_object_or_404(ImportRun, pk=pk)
-    _run_is_stale(run)
+    _reap_if_running(run)
     return JsonResponse({
         "status": run.status,
-        "running": run.status == ImportRun.Status.RUNNING and not _run_is_stale(run),
+        "running": run.status == ImportRun.Status.RUNNING,
         "files_total": run.files_total,
         "files_done": run.files_done,
         "files_failed": run.files_failed,
@@ -329,12 +328,12 @@ def data_value_template(request, kato: str, code: str, fmt: str):
         sheet.title = "data"
         sheet.append(columns)
         for row in rows:
-            sheet.append([int(row[0])] + row[1:])
+            sheet.append(safe_row([int(row[0])] + row[1:]))
         buffer = io.BytesIO()
         book.save(buffer)
         return _attachment(buffer.getvalue(), XLSX, f"{name}.xlsx")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = safecells.writer(out, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows(rows)
     return _attachment(out.getvalue(), "text/csv; charset=utf-8", f"{name}.csv")

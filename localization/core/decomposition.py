@@ -48,6 +48,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .bounds import clamp_to_bounds, within_bounds
+
 RULES = ("uniform", "relative", "gap_closure", "convergence", "rescale_proposals", "unserved_counts")
 
 CONSISTENCY_TOLERANCE = 1e-9
@@ -296,20 +298,6 @@ _RULE_FUNCTIONS = {
 # --------------------------------------------------------------------------- clamp
 
 
-def _inside(value: float, bounds) -> bool:
-    low, high = bounds if bounds is not None else (None, None)
-    return not (low is not None and value < low or high is not None and value > high)
-
-
-def _to_bounds(value: float, bounds) -> float:
-    low, high = bounds if bounds is not None else (None, None)
-    if low is not None and value < low:
-        return float(low)
-    if high is not None and value > high:
-        return float(high)
-    return value
-
-
 def _clamp(x, w, unclamped, T_N, d, *, regress: bool = True, bounds=None):
     """Hold regressing regions at their base (``regress``) and regions beyond the indicator's ``bounds`` at the
     bound, and rescale the rest (R5-style) until nothing regresses or leaves the bounds.
@@ -327,9 +315,9 @@ def _clamp(x, w, unclamped, T_N, d, *, regress: bool = True, bounds=None):
             if r in held:
                 continue
             if regress and _better(d, targets[r], x[r]) < 0:
-                new[r] = _to_bounds(x[r], bounds)
-            elif not _inside(targets[r], bounds):
-                new[r] = _to_bounds(targets[r], bounds)
+                new[r] = clamp_to_bounds(x[r], bounds)
+            elif not within_bounds(targets[r], bounds):
+                new[r] = clamp_to_bounds(targets[r], bounds)
         if not new:
             return targets, tuple(r for r in x if r in held), k
         held.update(new)
@@ -397,7 +385,7 @@ def decompose(
             "regional targets cannot both avoid regression and add up to it"
         )
 
-    if bounds is not None and not _inside(T_N, bounds):
+    if bounds is not None and not within_bounds(T_N, bounds):
         raise DecompositionError(f"the national target {T_N!r} lies outside the indicator's bounds {tuple(bounds)}")
 
     opts = {"end_value": end_value, "gamma": gamma, "proposals": proposals, "count_scale": count_scale}
@@ -406,7 +394,7 @@ def decompose(
         targets, held, k = _clamp(x, w, unclamped, T_N, d, regress=clamp, bounds=bounds)
     else:
         targets, held, k = dict(unclamped), (), None
-    outside = [r for r, t in targets.items() if not _inside(t, bounds)]
+    outside = [r for r, t in targets.items() if not within_bounds(t, bounds)]
     if outside:  # guard: cannot happen after _clamp, kept so that no code path returns such a target
         raise DecompositionError(f"targets of {outside} lie outside the indicator's bounds {tuple(bounds)}")
 

@@ -46,6 +46,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .bounds import clamp_to_bounds, within_bounds  # noqa: F401 (re-exported: services use them from here)
+
 STATUSES = (
     "target_achieved",
     "substantial_progress",
@@ -361,26 +363,6 @@ def _result(method: str, status: str, score: float, common: dict) -> ProgressRes
 
 
 # --------------------------------------------------------------------------- targets and bounds
-
-
-def within_bounds(value: float, bounds: tuple[float | None, float | None] | None) -> bool:
-    """True when ``value`` lies in [low, high] (a None side is open)."""
-    if bounds is None:
-        return True
-    low, high = bounds
-    return not (low is not None and value < low or high is not None and value > high)
-
-
-def clamp_to_bounds(value: float, bounds: tuple[float | None, float | None] | None) -> float:
-    """``value`` moved to the nearest bound when it lies outside [low, high]."""
-    if bounds is None:
-        return value
-    low, high = bounds
-    if low is not None and value < low:
-        return float(low)
-    if high is not None and value > high:
-        return float(high)
-    return value
 
 
 def suspect_values(code: str, rows: Iterable[tuple], bounds) -> tuple[list, list[str]]:

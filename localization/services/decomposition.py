@@ -32,7 +32,7 @@ from localization.core.progress import within_bounds
 from localization.models import Decomposition, Indicator, Region, RegionalTarget
 from localization.permissions import can_edit_region, is_statistics
 from localization.services.status import fmt, fmt_signed
-from localization.services.values import PERCENT_UNITS
+from localization.models import PERCENT_UNITS
 
 WEIGHT_POPULATION = "population"
 WEIGHT_INDICATOR = "indicator"

@@ -18,26 +18,15 @@ from django.db import transaction
 
 from django.db.models import Q
 
+from localization.core import provenance
 from localization.core.progress import suspect_values, target_on_worsening_side
-from localization.models import Indicator, IndicatorValue, PublishedTarget
+from localization.models import DIRECTION_SIGN, Indicator, IndicatorValue, PublishedTarget
 
-DIRECTION_OF = {"higher": 1, "lower": -1}
 TARGET_FIELDS = ("comparison", "target_value", "target_year", "baseline_value", "baseline_year", "unit", "series",
                  "source", "source_ref", "note", "line")
 
 
-def _reader():
-    try:
-        from localization.core import provenance
-    except ImportError:  # the reader arrives with the data (branch progress-data)
-        return None
-    return provenance
-
-
 def read_directions() -> list:
-    provenance = _reader()
-    if provenance is None:
-        return []
     try:
         return provenance.read_directions()
     except FileNotFoundError:
@@ -45,9 +34,6 @@ def read_directions() -> list:
 
 
 def read_targets(directions=None) -> list:
-    provenance = _reader()
-    if provenance is None:
-        return []
     try:
         mapping = {r.code: r.direction for r in directions} if directions is not None else None
         return provenance.read_targets(directions=mapping)
@@ -90,7 +76,7 @@ def load_published_targets(rows=None, directions=None, report=None) -> int:
     """Replace the PublishedTarget rows by the fixture's (refusing worsening targets); returns rows stored."""
     directions = read_directions() if directions is None else directions
     rows = read_targets(directions) if rows is None else rows
-    sign = {r.code: DIRECTION_OF.get(r.direction) for r in directions}
+    sign = {r.code: DIRECTION_SIGN.get(r.direction) for r in directions}
     keep = []
     for row in rows:
         d = sign.get(row.code)

@@ -224,10 +224,6 @@ def choose_headline(indicator: Indicator, rows: list[Row]) -> tuple[str, str] | 
     return first.unit, first.series
 
 
-def _most_common(counter: Counter) -> str:
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[0][0]
-
-
 def territory_rank(territory: str) -> int:
     """Order of boundary versions: ``pre2018`` < ``pre2022`` < ``2024``; empty counts as current."""
     digits = "".join(ch for ch in territory if ch.isdigit())

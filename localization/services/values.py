@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from config.lazy import lazy
 
 from ..core.safecells import safe_row
-from ..models import GlobalIndicator, Indicator, IndicatorValue, Region
+from ..models import PERCENT_UNITS, GlobalIndicator, Indicator, IndicatorValue, Region  # noqa: F401
 from ..permissions import can_edit_region, is_statistics
 from . import imports
 
@@ -36,7 +36,6 @@ pd, opensdg = lazy("pandas"), lazy("localization.core.opensdg")  # imported on f
 Status = IndicatorValue.Verification
 PUBLISHED = (Status.OFFICIAL, Status.VERIFIED, Status.ESTIMATE)
 FIRST_YEAR = 1990
-PERCENT_UNITS = {"PT"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _DIM_VALUE = re.compile(r"^[A-Za-z0-9_.+\-<>]{1,40}$")
 
@@ -52,11 +51,7 @@ def last_year() -> int:
 
 def value_range(indicator: Indicator, unit: str) -> tuple[float | None, float | None]:
     """Allowed values: the indicator's own bounds if a statistics officer set any, else 0–100 for a percentage."""
-    if indicator.value_min is not None or indicator.value_max is not None:
-        return indicator.value_min, indicator.value_max
-    if (unit or indicator.unit) in PERCENT_UNITS:
-        return 0.0, 100.0
-    return None, None
+    return indicator.bounds_for(unit) or (None, None)
 
 
 def check_year(year: int) -> str | None:
