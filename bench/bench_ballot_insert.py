@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_ballot_insert.py [--http-seconds 20] [--n 1500]
 
 One stored ballot = one ``budget_ballot`` row, its 1-2 ``budget_ballot_choices`` rows and one
-``budget_ballotaudit`` row, committed in one transaction (that is what budget.services._store_ballot writes).
+``budget_ballotaudit`` row, committed in one transaction (that is what budget.services.voting._store_ballot writes).
 Measured on the scratch database aimaq_bench (PostgreSQL on 127.0.0.1, synchronous_commit as configured),
 fresh voters for every row:
 
