@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .models import Cycle, Stage
+from .models import Cycle, Stage, in_region
 
 
 def visitor_region_id(request) -> int | None:
@@ -33,7 +33,7 @@ def cycles_in_voting(region_id: int | None, today: dt.date | None = None) -> lis
         Q(voting_start__lte=today, voting_end__gte=today) | Q(stage_override=Stage.VOTING)
     ).select_related("district__region", "region")
     if region_id is not None:
-        qs = qs.filter(Q(region_id=region_id) | Q(district__region_id=region_id))
+        qs = qs.filter(in_region(region_id))
     return [c for c in qs.order_by("voting_end", "id") if c.stage(today) == Stage.VOTING]
 
 

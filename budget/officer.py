@@ -5,18 +5,17 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .models import Cycle, Stage, stage_index
+from .models import Cycle, Stage, in_region
 
 
 def officer_tasks(user, region) -> list[dict]:
     """The region's participation-budget cycles that are not finished (before results), with their stage."""
     items = []
-    cycles = Cycle.objects.filter(district__region=region).select_related("district").order_by("-year", "pk")
+    cycles = Cycle.objects.filter(in_region(region)).select_related("district", "region").order_by("-year", "pk")
     for cycle in cycles:
-        stage = cycle.stage()
-        if stage_index(stage) >= stage_index(Stage.RESULTS):
+        if cycle.stage_at_least(Stage.RESULTS):
             continue
         items.append({"title": cycle.name, "url": reverse("budget:cycle_detail", args=[cycle.pk]),
-                      "note": f"{cycle.district.name}: {Stage(stage).label}"})
+                      "note": f"{cycle.owner_name}: {cycle.get_stage_display()}"})
     return [{"key": "cycles", "heading": _("Participation budget cycles to run"), "items": items,
              "empty": _("No participation budget cycle is in progress in the region.")}]

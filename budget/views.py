@@ -86,8 +86,7 @@ def cycle_detail(request, pk):
     profile = services.resident_of(request.user)
     my_ballots = {}
     if profile is not None:
-        keys = {services.ballot_voter_hash(profile.iin_hash, b): b.pk for b in buckets}
-        my_ballots = dict(cycle.ballots.filter(voter_hash__in=keys).values_list("bucket_id", "channel"))
+        my_ballots = dict(services.ballots_of(profile, buckets).values_list("bucket_id", "channel"))
     context = {
         "cycle": cycle,
         "stage": current,
@@ -399,8 +398,7 @@ def ballot(request, pk):
     next_buckets = []
     if existing is not None and cycle.stage() == Stage.VOTING:
         buckets = list(cycle.buckets.all())
-        keys = {services.ballot_voter_hash(profile.iin_hash, b): b.pk for b in buckets} if profile else {}
-        voted = set(cycle.ballots.filter(voter_hash__in=keys).values_list("bucket_id", flat=True))
+        voted = set(services.ballots_of(profile, buckets).values_list("bucket_id", flat=True))
         next_buckets = [b for b in buckets if b.pk not in voted]
     response = render(request, "budget/ballot.html", {
         "bucket": bucket, "cycle": cycle, "form": form, "existing": existing, "problem": problem,

@@ -8,15 +8,14 @@ review says that no PPB project is linked.
 """
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from .models import Proposal
+from .models import Proposal, in_region
 
 
 def funded_projects(region):
     return (
-        Proposal.objects.filter(Q(cycle__region=region) | Q(cycle__district__region=region),
+        Proposal.objects.filter(in_region(region, "cycle__"),
                                 status=Proposal.Status.WINNER, cycle__closed_at__isnull=False)
         .select_related("cycle__district", "cycle__region", "implementation")
         .prefetch_related("sdg_targets__goal", "sdg_goals")

@@ -12,7 +12,7 @@ Django finds the models through this package, which imports every one of them:
 
 Migrations refer to ``budget.models.attachment_path`` and ``budget.models.milestone_path``: keep them here.
 """
-from .cycles import STAGE_ORDER, Bucket, Category, Cycle, Sponsorship, Stage, StageChange, stage_index
+from .cycles import STAGE_ORDER, Bucket, Category, Cycle, Sponsorship, Stage, StageChange, in_region, stage_index
 from .residents import ResidentProfile
 from .proposals import MAX_ATTACHMENT_BYTES, Attachment, Proposal, attachment_path
 from .reviews import FAIL_REASONS, Criterion, CriterionVerdict, ExpertAssignment, Reason, Review
@@ -44,5 +44,6 @@ __all__ = [
     "StageChange",
     "attachment_path",
     "milestone_path",
+    "in_region",
     "stage_index",
 ]

@@ -57,6 +57,12 @@ def stage_index(stage: str) -> int:
     return STAGE_ORDER.index(stage)
 
 
+def in_region(region, prefix: str = "") -> Q:
+    """Cycles owned by ``region`` (a region, or its pk): city-wide ones and those of its districts.
+    ``prefix`` reaches the cycle from another model, e.g. ``"cycle__"`` for proposals."""
+    return Q(**{f"{prefix}region": region}) | Q(**{f"{prefix}district__region": region})
+
+
 class Cycle(Trilingual, models.Model):
     class BallotRule(models.TextChoices):
         APPROVAL = "approval", _("Approval: choose at most k projects")

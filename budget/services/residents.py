@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,11 +46,16 @@ def ballot_voter_hash(iin_digest: str, bucket) -> str:
     return iin_core.ballot_voter_hash(iin_digest, getattr(bucket, "pk", bucket), settings.IIN_HASH_KEY)
 
 
-def ballots_of(profile):
-    """A resident's own ballots (their receipts and activity): found through the per-bucket keyed hashes."""
+def ballots_of(profile, buckets=None):
+    """A resident's own ballots in ``buckets`` (default: every bucket of the cycles covering the resident's district,
+    the only ones they can vote in), found through the per-bucket keyed hashes."""
     if profile is None:
         return Ballot.objects.none()
-    keys = [ballot_voter_hash(profile.iin_hash, pk) for pk in Bucket.objects.values_list("pk", flat=True)]
+    if buckets is None:
+        district = profile.district
+        buckets = Bucket.objects.filter(Q(cycle__district=district) | Q(cycle__region_id=district.region_id))
+        buckets = buckets.values_list("pk", flat=True)
+    keys = [ballot_voter_hash(profile.iin_hash, bucket) for bucket in buckets]
     return Ballot.objects.filter(voter_hash__in=keys)
 
 

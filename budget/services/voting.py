@@ -180,14 +180,6 @@ def new_receipt_code() -> str:
     return "-".join(raw[i:i + 4] for i in range(0, RECEIPT_LENGTH, 4))
 
 
-def issue_receipt(ballot: Ballot) -> str:
-    """A receipt for an existing ballot (stores its hash)."""
-    code = new_receipt_code()
-    Ballot.objects.filter(pk=ballot.pk).update(receipt_hash=receipt_hash(code))
-    ballot.receipt_hash = receipt_hash(code)
-    return code
-
-
 def check_receipt(code: str) -> Ballot | None:
     """The ballot a receipt code belongs to, or None. Callers show only its bucket and times, never its choices."""
     if len(normalize_receipt(code)) != RECEIPT_LENGTH:
