@@ -397,7 +397,7 @@ def region_gaps(request, kato):
             if theme == "poverty":
                 row = {"year": y, "items": [
                     cell_view(c(services.number(r["rate"]), y, r["status"], r["source"], r.get("bound", "") or "", r.get("note", "") or "", r.get("period", "") or ""), "poverty_rate", sources),
-                    cell_view(c(services.number(r["target"]), None, services._target_status(r), r["target_source"]), "poverty_target", sources),
+                    cell_view(c(services.number(r["target"]), None, services.cells._target_status(r), r["target_source"]), "poverty_target", sources),
                     cell_view(c(services.number(r["gap_pp"]), y, r["status"], ""), "poverty_gap_pp"),
                     cell_view(c(services.number(r["people_below"]), y, r["status"], services.POPULATION_SOURCE), "poverty_people_below", sources),
                     cell_view(c(services.number(r["gap_people"]), y, r["status"], ""), "poverty_gap_people"),
@@ -407,7 +407,7 @@ def region_gaps(request, kato):
                 years_left = services.number(r["years_to_target"])
                 row = {"year": y, "period": r.get("period", ""), "items": [
                     cell_view(c(services.number(r["share"]), y, r["status"], r["source"], r.get("bound", "") or "", r.get("note", "") or "", r.get("period", "") or ""), "gas_share", sources),
-                    cell_view(c(services.number(r["target"]), None, services._target_status(r), r["target_source"]), "gas_target", sources),
+                    cell_view(c(services.number(r["target"]), None, services.cells._target_status(r), r["target_source"]), "gas_target", sources),
                     cell_view(c(services.number(r["gap_pp"]), y, r["status"], "", inv), "gas_gap_pp"),
                     cell_view(c(services.number(r["people_without_gas"]), y, r["status"], services.POPULATION_SOURCE, inv), "gas_people_without", sources),
                     cell_view(c(years_left if years_left is not None and math.isfinite(years_left) and years_left > 0 else None, y, r["status"], "",

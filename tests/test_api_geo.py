@@ -22,9 +22,9 @@ GAP_KEYS = ["poverty_rate", "poverty_gap_pp", "poverty_gap_people", "gas_share",
 @pytest.fixture
 def fresh_geo(settings):
     cache.clear()
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
     yield
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def real_data(db, settings):
     from localization.services import imports
 
     cache.clear()
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
     run = imports.import_repository(imports.NATIONAL_REPOSITORY, only=["1-2-1", "7-1-2"])
     assert run.status == "done", run.errors
     services.load_published_figures()
@@ -67,7 +67,7 @@ def real_data(db, settings):
     results = budget_services.close_cycle(cycle)
     assert results and all(r.pb_sha256 for r in results)
     yield
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ VNR = "000_e3cedfe4388e2973.txt"
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
     cache.clear()
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
     yield
     cache.clear()
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
 
 
 def indicator(code, goal=1):
@@ -313,7 +313,7 @@ def test_jobs_are_queued_and_a_worker_records_the_outcome_in_the_starters_langua
 
 def _broken_job(job):
     Settlement.objects.create(name_en="half-written", lat=43.2, lon=76.9, source="test")
-    services._set(job, done=1, total=2, message="step one")
+    services.jobs._set(job, done=1, total=2, message="step one")
     raise RuntimeError("boom")
 
 

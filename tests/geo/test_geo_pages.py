@@ -20,7 +20,7 @@ LANGS = ["kk", "ru", "en"]
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
     cache.clear()
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
     yield
     cache.clear()
 

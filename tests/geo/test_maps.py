@@ -18,7 +18,7 @@ OTHER_HOST = re.compile(r"""(?:https?:)?//([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
     cache.clear()
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
     yield
     cache.clear()
 

@@ -29,7 +29,7 @@ CSV = """name_kk,name_ru,name_en,type,population,lat,lon,region_kato,osm_id
 @pytest.fixture(autouse=True)
 def inline_jobs(settings):
     cache.clear()
-    services._LOCAL.__dict__.clear()
+    services.themes._LOCAL.__dict__.clear()
 
 
 def run(data: bytes, source="test registry") -> SettlementImport:

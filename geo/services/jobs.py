@@ -1,0 +1,54 @@
+"""Background jobs with progress (recomputations, settlement imports) through :mod:`jobs.runner`."""
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from jobs import runner
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# background jobs with progress
+
+
+def _set(job, **fields) -> None:
+    # In a job, progress is visible at once and the final status only after the commit (jobs.runner).
+    runner.update_row(job, **fields)
+
+
+def run_job(job, func, *args) -> None:
+    """Queue ``func(job, *args)`` on the task queue: a worker process runs it in one transaction, in the
+    language of whoever started it (:mod:`jobs.runner`)."""
+    runner.enqueue(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=_job_failed)
+
+
+def run_job_here(job, func, *args) -> None:
+    """Run a job in this process (a command) as a worker would: one transaction, a lease (jobs.runner)."""
+    runner.run_here(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=_job_failed)
+    job.refresh_from_db()
+
+
+def _job_body(job, func_path: str, *args) -> None:
+    model = type(job)
+    _set(job, status=model.Status.RUNNING)
+    import_string(func_path)(job, *args)
+    _set(job, status=model.Status.FAILED if job.errors and not job.done else model.Status.DONE,
+         finished_at=timezone.now(), message="")
+
+
+def _job_failed(job, exc: BaseException) -> None:
+    """A crashed or killed job: its transaction was rolled back; the row says so."""
+    model = type(job)
+    if isinstance(exc, runner.WorkerLost):
+        text = "interrupted: the worker running this job stopped; nothing from it was kept"
+    else:
+        text = f"{exc.__class__.__name__}: {exc}"[:500]
+    model.objects.filter(pk=job.pk, finished_at__isnull=True).update(
+        status=model.Status.FAILED, finished_at=timezone.now(), errors=list(job.errors or []) + [text])
+
+
+def expire_stale(job) -> None:
+    """Fail the jobs whose worker is gone (:func:`jobs.runner.reap`) and show this job as it now stands."""
+    if not job.finished:
+        runner.reap()
+        job.refresh_from_db()

@@ -1,0 +1,136 @@
+"""Regional series of one indicator on the 2024 regions (crosswalk estimates for the reformed regions)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from localization.models import Indicator, IndicatorValue
+
+from .boundaries import crosswalk_shares, reform_regions
+from .common import PLATFORM, RATE_UNITS, cw, pd
+from .formatting import clean_source
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# indicator series
+
+
+def value_source(source_file: str, source_line, source_note: str, status: str) -> str:
+    parts = []
+    if source_file:
+        where = f"{source_file}" + (f" line {source_line}" if source_line else "")
+        parts.append(f"{PLATFORM}, {where}" if source_file.startswith("data/indicator_") else where)
+    if source_note:
+        parts.append(source_note)
+    if not parts:
+        parts.append(PLATFORM if status == "official" else "entered in Aimaq")
+    return clean_source(", ".join(parts))
+
+
+def estimate_kind(indicator: Indicator) -> str | None:
+    unit = (indicator.unit or "").upper()
+    label = (indicator.unit_en or "").lower()
+    if unit in RATE_UNITS or "percent" in label or label.startswith("per ") or "%" in label:
+        return "rate"
+    return None
+
+
+@dataclass
+class Series:
+    """Regional values of one indicator on the 2024 regions, plus the rows on other territories."""
+
+    frame: pd.DataFrame  # region, year, value, bound, status, source, note
+    other: pd.DataFrame  # old-territory rows kept for the record (region, year, value, territory, source)
+    national: pd.DataFrame  # year, value, status, source, note
+    unit: str = ""
+
+
+SERIES_COLUMNS = ["region", "year", "value", "bound", "status", "source", "note", "period"]
+
+
+def _empty(columns) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def indicator_series(code: str, dims: str = "") -> Series:
+    """Total (``dims=""``) values of indicator ``code`` per 2024 region and year.
+
+    * values on the 2024 territory are taken as they are (status from the database: official, verified, …);
+    * values of East Kazakhstan, Almaty region and Karaganda **before 2022** describe the pre-reform territory
+      (``territory="pre2022"``): they are not shown for the 2024 regions; instead the six regions concerned
+      (those three and Abai, Zhetysu, Ulytau) get a crosswalk estimate (status ``crosswalk``), a
+      population-weighted mean of the pre-2022 rates (rates only; other units stay "no data");
+    * values of other old territories (South Kazakhstan before 2018) are kept in ``Series.other`` only.
+    """
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        return Series(_empty(SERIES_COLUMNS), _empty(["region", "year", "value", "territory", "source"]),
+                      _empty(["year", "value", "status", "source", "note", "bound", "period"]))
+    qs = IndicatorValue.objects.filter(indicator=indicator, dims=dims)
+    rows = list(qs.values("region__kato", "territory", "year", "unit", "series", "value", "status",
+                          "source_file", "source_line", "source_note", "area_code"))
+    if not rows:
+        return Series(_empty(SERIES_COLUMNS), _empty(["region", "year", "value", "territory", "source"]),
+                      _empty(["year", "value", "status", "source", "note", "bound", "period"]), indicator.unit)
+    df = pd.DataFrame(rows)
+    unit = df["unit"].value_counts().idxmax()
+    df = df[df["unit"] == unit]
+    series = "" if (df["series"] == "").any() else df["series"].value_counts().idxmax()
+    df = df[df["series"] == series].copy()
+    df["source"] = [value_source(f, ln, n, s) for f, ln, n, s in
+                    zip(df["source_file"], df["source_line"], df["source_note"], df["status"])]
+    df = df.rename(columns={"region__kato": "region"})
+    national = df[df["region"].isna()][["year", "value", "status", "source"]].copy()
+    national["note"], national["bound"], national["period"] = "", "", ""
+    regional = df[df["region"].notna()]
+    current = regional[regional["territory"].isin(["2024", ""])].copy()
+    pre2022 = regional[regional["territory"] == "pre2022"]
+    other = regional[~regional["territory"].isin(["2024", ""])][["region", "year", "value", "territory", "source", "area_code"]]
+    current["bound"], current["note"], current["period"] = "", "", ""
+    frame = current[SERIES_COLUMNS].copy()
+    kind = estimate_kind(indicator)
+    if kind and len(pre2022):
+        estimates = _crosswalk_estimates(regional, pre2022, kind)
+        if len(estimates):
+            # an official value on the 2024 territory always wins over an estimate
+            have = set(zip(frame["region"], frame["year"]))
+            estimates = estimates[[(r, y) not in have for r, y in zip(estimates["region"], estimates["year"])]]
+            frame = pd.concat([frame, estimates[SERIES_COLUMNS]], ignore_index=True)
+    frame = frame.sort_values(["region", "year"]).reset_index(drop=True)
+    return Series(frame, other.reset_index(drop=True), national.sort_values("year").reset_index(drop=True), unit)
+
+
+def _crosswalk_estimates(regional: pd.DataFrame, pre2022: pd.DataFrame, kind: str) -> pd.DataFrame:
+    shares = crosswalk_shares()
+    if shares.empty:
+        return _empty(SERIES_COLUMNS)
+    years = sorted(set(pre2022["year"]))
+    old_rows = []
+    current = regional[regional["territory"].isin(["2024", ""]) & regional["year"].isin(years)]
+    parents = set(pre2022["region"])
+    for r in pre2022.itertuples():
+        old_rows.append({"old_kato": r.region, "year": r.year, "value": r.value,
+                         "source": clean_source(f"{r.source} ({r.area_code}, pre-2022 territory)")})
+    for r in current.itertuples():
+        # a region whose territory did not change in 2022 is its own predecessor
+        if r.region not in reform_regions() and r.region not in parents:
+            old_rows.append({"old_kato": r.region, "year": r.year, "value": r.value, "source": r.source})
+    old = pd.DataFrame(old_rows)
+    est = cw.estimate_new_series(old, shares, kind=kind)
+    est = est[est["new_kato"].isin(list(reform_regions())) & est["value"].notna()]
+    est = est[est["year"].isin(years)]
+    out = pd.DataFrame({
+        "region": est["new_kato"].to_numpy(),
+        "year": est["year"].astype(int).to_numpy(),
+        "value": est["value"].astype(float).to_numpy(),
+        "bound": "",
+        "status": "crosswalk",
+        "source": est["source"].to_numpy(),
+        "note": [f"weight coverage {c:.0%}" if c < 0.999 else "" for c in est["weight_coverage"]],
+        "period": "",
+    })
+    return out
+
+
+def indicators_with_regional_data() -> list[Indicator]:
+    ids = IndicatorValue.objects.filter(region__isnull=False, dims="").values_list("indicator_id", flat=True).distinct()
+    return list(Indicator.objects.filter(pk__in=ids).order_by("sort_key"))
