@@ -264,7 +264,12 @@ def execute(label: str, pk: int, func_path: str, fail_path: str, args: list, kwa
 def fail_row(job, exc: BaseException | None, message: str = "") -> None:
     """Mark an unfinished job row failed, with ``message`` (default: the exception) added to its errors."""
     model = type(job)
-    text = message or f"{exc.__class__.__name__}: {exc}"[:500]
+    if message:
+        text = message
+    elif isinstance(exc, WorkerLost):
+        text = "interrupted: the worker running this job stopped; nothing from it was kept"
+    else:
+        text = f"{exc.__class__.__name__}: {exc}"[:500]
     model.objects.filter(pk=job.pk, finished_at__isnull=True).update(
         status=model.Status.FAILED, finished_at=timezone.now(), errors=list(job.errors or []) + [text])
 

@@ -1,4 +1,4 @@
-from django.apps import apps as django_apps
+from .hooks import app_hooks
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
@@ -12,10 +12,8 @@ from .permissions import require_region_edit
 
 def home(request):
     banners = []  # from the apps to the right (e.g. budget: "voting is open"); localization may not import them
-    for config in django_apps.get_app_configs():
-        hook = getattr(config, "home_banners", None)
-        if callable(hook):
-            banners.extend(hook(request))
+    for _config, hook in app_hooks("home_banners"):
+        banners.extend(hook(request))
     return render(request, "localization/home.html", {"goals": Goal.objects.all(), "banners": banners})
 
 

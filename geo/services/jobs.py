@@ -19,12 +19,12 @@ def _set(job, **fields) -> None:
 def run_job(job, func, *args) -> None:
     """Queue ``func(job, *args)`` on the task queue: a worker process runs it in one transaction, in the
     language of whoever started it (:mod:`jobs.runner`)."""
-    runner.enqueue(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=_job_failed)
+    runner.enqueue(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=runner.fail_row)
 
 
 def run_job_here(job, func, *args) -> None:
     """Run a job in this process (a command) as a worker would: one transaction, a lease (jobs.runner)."""
-    runner.run_here(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=_job_failed)
+    runner.run_here(job, _job_body, f"{func.__module__}.{func.__qualname__}", *args, fail=runner.fail_row)
     job.refresh_from_db()
 
 
@@ -34,17 +34,6 @@ def _job_body(job, func_path: str, *args) -> None:
     import_string(func_path)(job, *args)
     _set(job, status=model.Status.FAILED if job.errors and not job.done else model.Status.DONE,
          finished_at=timezone.now(), message="")
-
-
-def _job_failed(job, exc: BaseException) -> None:
-    """A crashed or killed job: its transaction was rolled back; the row says so."""
-    model = type(job)
-    if isinstance(exc, runner.WorkerLost):
-        text = "interrupted: the worker running this job stopped; nothing from it was kept"
-    else:
-        text = f"{exc.__class__.__name__}: {exc}"[:500]
-    model.objects.filter(pk=job.pk, finished_at__isnull=True).update(
-        status=model.Status.FAILED, finished_at=timezone.now(), errors=list(job.errors or []) + [text])
 
 
 def expire_stale(job) -> None:

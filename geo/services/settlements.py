@@ -15,7 +15,7 @@ from ..models import Boundary, Settlement, SettlementImport
 from .boundaries import boundary_frame
 from .common import OSM_SETTLEMENTS, OSM_SOURCE, np, pd, spatial
 from .formatting import clean_source, number
-from .jobs import _job_body, _job_failed, _set, run_job
+from .jobs import _job_body, _set, run_job
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -256,6 +256,6 @@ def start_settlement_import(data: bytes, *, user=None, file_name: str = "", sour
 def load_osm_settlements(stdout=None) -> SettlementImport:
     job = SettlementImport.objects.create(file_name=OSM_SETTLEMENTS.name, source=OSM_SOURCE)
     runner.run_inline(job, _job_body, f"{__name__}.import_settlements", OSM_SETTLEMENTS.read_bytes(), OSM_SOURCE,
-                      fail=_job_failed)
+                      fail=runner.fail_row)
     job.refresh_from_db()
     return job

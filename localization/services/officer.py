@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.apps import apps
+from localization.hooks import app_hooks
 from django.db.models import Exists, Max, OuterRef
 
 from ..models import Indicator, IndicatorValue, Region, RegionalTarget
@@ -58,8 +58,6 @@ def work_list(user, region: Region) -> WorkList:
         RegionalTarget.objects.filter(region=region, status=RegionalTarget.Status.APPROVED)
         .annotate(has_later=Exists(later)).filter(has_later=False).select_related("indicator")
         .order_by("indicator__sort_key")[:LIMIT])
-    for config in apps.get_app_configs():
-        hook = getattr(config, "officer_tasks", None)
-        if callable(hook):
-            work.extra.extend(hook(user, region))
+    for _config, hook in app_hooks("officer_tasks"):
+        work.extra.extend(hook(user, region))
     return work

@@ -33,7 +33,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.apps import apps
+from localization.hooks import app_hooks
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -79,10 +79,7 @@ def _cell(value):
 def contributed_sections(region: Region, lang: str) -> list[ExtraSection]:
     """Sections from every AppConfig that defines ``vlr_sections(region, lang)`` (see the module docstring)."""
     found = []
-    for config in apps.get_app_configs():
-        hook = getattr(config, "vlr_sections", None)
-        if not callable(hook):
-            continue
+    for config, hook in app_hooks("vlr_sections"):
         try:
             items = list(hook(region, lang) or [])
         except Exception:  # one broken contributor must not break the review

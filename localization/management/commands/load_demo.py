@@ -1,4 +1,4 @@
-from django.apps import apps
+from localization.hooks import app_hooks
 from django.core.management.base import BaseCommand
 
 
@@ -11,7 +11,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Every app (localization first, then geo, then budget) contributes through ``AppConfig.load_demo(stdout)``,
         # so this command needs no imports from apps above localization.
-        for config in apps.get_app_configs():
-            hook = getattr(config, "load_demo", None)
-            if callable(hook):
-                hook(self.stdout)
+        for _config, hook in app_hooks("load_demo"):
+            hook(self.stdout)

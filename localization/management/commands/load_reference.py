@@ -1,4 +1,4 @@
-from django.apps import apps
+from localization.hooks import app_hooks
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -12,9 +12,8 @@ class Command(BaseCommand):
         report = load_all()
         # Apps further up the stack (geo, budget) may add their own reference data without this app
         # importing them: any AppConfig with a ``load_reference(report)`` method is called in INSTALLED_APPS order.
-        for config in apps.get_app_configs():
-            hook = getattr(config, "load_reference", None)
-            if callable(hook) and config.name != "localization":
+        for config, hook in app_hooks("load_reference"):
+            if config.name != "localization":
                 hook(report)
         for line in report.lines() or [_("Nothing to change: the reference data is already loaded.")]:
             self.stdout.write(line)
