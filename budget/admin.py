@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from localization.admin_region import RegionRuleMixin
-from localization.permissions import can_edit_region, is_statistics
+from localization.permissions import can_edit_region
 
 from . import services
 from .models import (
@@ -33,10 +33,6 @@ from .models import (
 )
 
 HIDDEN = _("hidden until voting closes")
-
-
-def _national(user) -> bool:
-    return user.is_superuser or is_statistics(user)
 
 
 class RegionScoped(RegionRuleMixin):

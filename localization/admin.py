@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .admin_region import NationalOnlyMixin, RegionRuleMixin, is_national
+from .admin_region import NationalOnlyMixin, RegionRuleMixin
+from .permissions import is_national
 from .models import District, FormerRegion, GlobalIndicator, Goal, Region, Target, User
 
 

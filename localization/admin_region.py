@@ -26,11 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from .models import District, Region
-from .permissions import can_edit_region, is_statistics
-
-
-def is_national(user) -> bool:
-    return bool(user and user.is_active and (user.is_superuser or is_statistics(user)))
+from .permissions import bound_region_id, can_edit_region, editable_regions, is_national
 
 
 def _follow(obj, path: str):
@@ -93,12 +89,12 @@ class RegionRuleMixin:
         """None: everything; otherwise the rows of the user's editable region (nothing for others)."""
         if is_national(user):
             return None
-        if user.is_authenticated and user.role == "akimat" and user.region_id:
-            query = Q(pk__in=[])
+        query = Q(pk__in=[])
+        bound = bound_region_id(user)
+        if bound is not None:
             for path in self.region_paths:
-                query |= Q(**{f"{path}__pk": user.region_id})
-            return query
-        return Q(pk__in=[])
+                query |= Q(**{f"{path}__pk": bound})
+        return query
 
     # -- admin hooks -------------------------------------------------------------------------------------------
     def get_queryset(self, request):
@@ -166,10 +162,9 @@ def limit_choices(model, user):
     if is_national(user):
         return None
     if model is Region:
-        return Region.objects.filter(pk=user.region_id) if user.role == "akimat" and user.region_id else Region.objects.none()
+        return editable_regions(user, Region.objects.all())
     if model is District:
-        return (District.objects.filter(region_id=user.region_id) if user.role == "akimat" and user.region_id
-                else District.objects.none())
+        return District.objects.filter(region__in=editable_regions(user, Region.objects.all()))
     model_admin = admin.site._registry.get(model)
     if isinstance(model_admin, RegionRuleMixin):
         condition = model_admin.region_filter(user)

@@ -11,6 +11,23 @@ def is_statistics(user) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.role in ("statistics", "admin")))
 
 
+def is_national(user) -> bool:
+    """An active administrator or statistics officer: national scope."""
+    return bool(user and user.is_authenticated and user.is_active and is_statistics(user))
+
+
+def bound_region_id(user) -> int | None:
+    """The region an active akimat officer is bound to (None for everyone else)."""
+    if user and user.is_authenticated and user.is_active and user.role == "akimat" and user.region_id:
+        return user.region_id
+    return None
+
+
+def is_officer(user) -> bool:
+    """Statistics officers, administrators and akimat officers bound to a region: they have a region's work."""
+    return is_national(user) or bound_region_id(user) is not None
+
+
 def can_edit_region(user, region) -> bool:
     """May ``user`` change data of ``region`` (a Region instance or its primary key)?
 
@@ -18,14 +35,11 @@ def can_edit_region(user, region) -> bool:
     - akimat officers: only the region they are bound to;
     - everybody else (residents, experts, anonymous visitors): no region.
     """
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if is_statistics(user):
+    if is_national(user):
         return True
-    if user.role == "akimat" and user.region_id is not None:
-        region_id = getattr(region, "pk", region)
-        return region_id is not None and int(region_id) == int(user.region_id)
-    return False
+    bound = bound_region_id(user)
+    region_id = getattr(region, "pk", region)
+    return bound is not None and region_id is not None and int(region_id) == int(bound)
 
 
 def require_region_edit(user, region) -> None:
@@ -35,8 +49,7 @@ def require_region_edit(user, region) -> None:
 
 def editable_regions(user, queryset):
     """Filter a Region queryset to the regions ``user`` may change."""
-    if is_statistics(user):
+    if is_national(user):
         return queryset
-    if user.is_authenticated and user.role == "akimat" and user.region_id:
-        return queryset.filter(pk=user.region_id)
-    return queryset.none()
+    bound = bound_region_id(user)
+    return queryset.filter(pk=bound) if bound is not None else queryset.none()

@@ -25,7 +25,7 @@ from .search import matches_query
 from .core.decomposition import DecompositionError
 from .forms_indicators import RULE_LABELS, CompareForm, DecompositionForm, IndicatorFilterForm, ProposalForm, ReviewForm
 from .models import Goal, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
-from .permissions import can_edit_region, is_statistics
+from .permissions import can_edit_region, is_officer, is_statistics
 from .services import decomposition as targets_service
 from .services.charts import ChartSeries, TargetMark, line_chart
 from .services.status import StatusBoard, regions_phrase, summary_of
@@ -40,9 +40,7 @@ def _preview(request) -> bool:
     """Officers (akimat, statistics, administrators) see a marked preview that includes unverified values;
     everyone else sees statuses computed from verified and official values only. ``?preview=0`` shows the
     public view to an officer."""
-    user = request.user
-    officer = user.is_authenticated and (user.is_superuser or user.role in ("akimat", "statistics", "admin"))
-    return officer and request.GET.get("preview") != "0"
+    return is_officer(request.user) and request.GET.get("preview") != "0"
 
 
 def _unit(indicator: Indicator, headline) -> str:

@@ -7,12 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
 from .models import Region
-from .permissions import is_statistics
+from .permissions import is_officer, is_statistics
 from .services.officer import work_list
-
-
-def is_officer(user) -> bool:
-    return bool(user.is_authenticated and (is_statistics(user) or (user.role == "akimat" and user.region_id)))
 
 
 @login_required
