@@ -10,6 +10,7 @@ from localization.core import opensdg
 from localization.models import ImportRun, Indicator, IndicatorValue, Region
 from localization.services import imports
 from localization.services import values as value_service
+from tests.localization.imported import national_import, wipe_imported  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -19,24 +20,11 @@ CODES = ["1-2-1", "2-3-1", "11-6-2", "17-3-1-3", "1-2-2"]
 ABAI = "100000000"
 
 
-def _wipe():
-    with connection.cursor() as cursor:
-        for model in (IndicatorValue.history.model, IndicatorValue, Indicator.history.model):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
-    Indicator.targets.through.objects.all().delete()
-    Indicator.objects.all().delete()
-    Indicator.history.all().delete()
-    ImportRun.objects.all().delete()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def imported(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        _wipe()
-        run = imports.import_repository(imports.NATIONAL_REPOSITORY, only=CODES)
+    with national_import(django_db_blocker, only=CODES) as run:
         assert run.errors == [] and run.files_total == len(CODES)
         yield
-        _wipe()
 
 
 def stored(code, region=None):

@@ -8,28 +8,16 @@ from django.utils import translation
 from localization.models import ImportRun, Indicator, IndicatorValue, PublishedTarget, Region
 from localization.services import imports
 from localization.services.status import StatusBoard
+from tests.localization.imported import national_import, wipe_imported  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 NATIONAL = imports.NATIONAL_REPOSITORY
 
 
-def _wipe():
-    with connection.cursor() as cursor:
-        for model in (IndicatorValue.history.model, IndicatorValue, Indicator.history.model):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
-    Indicator.targets.through.objects.all().delete()
-    Indicator.objects.all().delete()
-    Indicator.history.all().delete()
-    ImportRun.objects.all().delete()
-
-
 @pytest.fixture(scope="module")
 def national(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        _wipe()
-        run = imports.import_repository(NATIONAL)
+    with national_import(django_db_blocker) as run:
         yield run
-        _wipe()
 
 
 @pytest.fixture(scope="module")

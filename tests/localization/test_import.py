@@ -16,30 +16,17 @@ from django.db import connection
 from localization.models import DisaggregationLabel, ImportedFile, ImportRun, Indicator, IndicatorValue, Region
 from localization.services import imports
 from localization.services import values as value_service
+from tests.localization.imported import national_import, wipe_imported  # noqa: F401
 
 NATIONAL = imports.NATIONAL_REPOSITORY
 ROWS_READ = 45_585  # non-blank data lines in the 273 CSV files
 ROWS_STORED = 45_409  # ROWS_READ - 5 rows without a value - 171 later copies of a repeated key
 
 
-def _wipe():
-    """Remove everything an import writes (raw DELETE: 45k ORM deletes would each write a history row)."""
-    with connection.cursor() as cursor:
-        for model in (IndicatorValue.history.model, IndicatorValue, Indicator.history.model):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
-    Indicator.targets.through.objects.all().delete()
-    Indicator.objects.all().delete()
-    Indicator.history.all().delete()
-    ImportRun.objects.all().delete()
-
-
 @pytest.fixture(scope="module")
 def national(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        _wipe()
-        run = imports.import_repository(NATIONAL)
+    with national_import(django_db_blocker) as run:
         yield run
-        _wipe()
 
 
 def value_of(code, year, area="", dims="", unit=None):
@@ -286,7 +273,7 @@ def test_export_round_trips_into_a_fresh_database_and_reimports_unchanged(nation
     assert run.errors == [] and (run.rows_created, run.rows_updated, run.rows_unchanged) == (0, 0, ROWS_STORED)
     assert _snapshot() == before
     # into a fresh database (no values, no indicators, no learned labels): the same data comes back
-    _wipe()
+    wipe_imported()
     ImportedFile.objects.all().delete()
     DisaggregationLabel.objects.all().delete()
     run = imports.import_repository(tmp_path / "export")

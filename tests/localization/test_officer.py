@@ -19,14 +19,11 @@ ABAI, ASTANA = "100000000", "710000000"
 @pytest.fixture(scope="module")
 def imported(django_db_setup, django_db_blocker):
     """1-2-1 (poverty, by SEX and URBANISATION, all regions) and 3-1-1 of the national set, imported once."""
-    from tests.localization.test_values import _wipe
+    from tests.localization.imported import national_import
 
-    with django_db_blocker.unblock():
-        _wipe()
-        run = imports.import_repository(imports.NATIONAL_REPOSITORY, only=["1-2-1", "3-1-1"])
+    with national_import(django_db_blocker, only=["1-2-1", "3-1-1"]) as run:
         assert run.errors == []
         yield
-        _wipe()
 
 
 @pytest.fixture

@@ -9,34 +9,19 @@ from localization.models import Indicator, IndicatorValue, Region
 from localization.services import imports
 from localization.services import values as value_service
 
+from tests.localization.imported import national_import  # noqa: E402
+
 pytestmark = pytest.mark.django_db
 
 ABAI, ASTANA = "100000000", "710000000"
 
 
-def _wipe():
-    from django.db import connection
-
-    from localization.models import ImportRun
-
-    with connection.cursor() as cursor:
-        for model in (IndicatorValue.history.model, IndicatorValue, Indicator.history.model):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
-    Indicator.targets.through.objects.all().delete()
-    Indicator.objects.all().delete()
-    Indicator.history.all().delete()
-    ImportRun.objects.all().delete()
-
-
 @pytest.fixture(scope="module")
 def imported(django_db_setup, django_db_blocker):
     """Indicator 1-2-1 of the national set, imported once for this module (each test is rolled back on top)."""
-    with django_db_blocker.unblock():
-        _wipe()
-        run = imports.import_repository(imports.NATIONAL_REPOSITORY, only=["1-2-1"])
+    with national_import(django_db_blocker, only=["1-2-1"]) as run:
         assert run.errors == []
         yield
-        _wipe()
 
 
 @pytest.fixture
