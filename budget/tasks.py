@@ -5,8 +5,8 @@ from django_tasks import task
 @task()
 def notify(kind: str, pk: int) -> None:
     """Send the ``kind`` notification ("proposal_received", "review_decision", "results") for object ``pk``."""
-    from . import services
     from .models import Cycle, Proposal, Review
+    from .services import notifications as services
 
     if kind == "proposal_received":
         proposal = Proposal.objects.filter(pk=pk).first()

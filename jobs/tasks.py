@@ -1,9 +1,9 @@
 """The one task every job runs through (see :func:`jobs.runner.execute`)."""
 from django_tasks import task
 
-from . import runner
+from .execution import execute
 
 
 @task()
 def run_job(label: str, pk: int, func_path: str, fail_path: str, args: list, kwargs: dict, lang: str) -> str:
-    return runner.execute(label, pk, func_path, fail_path, args, kwargs, lang)
+    return execute(label, pk, func_path, fail_path, args, kwargs, lang)

@@ -600,3 +600,16 @@ class DisaggregationLabel(models.Model):
     def label(self, lang: str | None = None) -> str:
         lang = (lang or get_language() or "en")[:2]
         return getattr(self, f"label_{lang}", "") or self.label_en or self.label_ru or self.label_kk or self.code or self.column
+
+
+def targets_in_force(indicator_ids=None, region_ids=None) -> dict[tuple[int, int], RegionalTarget]:
+    """{(indicator_id, region_id): newest approved RegionalTarget} in one query."""
+    qs = RegionalTarget.objects.filter(status=RegionalTarget.Status.APPROVED).order_by("updated_at", "pk")
+    if indicator_ids is not None:
+        qs = qs.filter(indicator_id__in=list(indicator_ids))
+    if region_ids is not None:
+        qs = qs.filter(region_id__in=list(region_ids))
+    found = {}
+    for rt in qs:
+        found[(rt.indicator_id, rt.region_id)] = rt
+    return found

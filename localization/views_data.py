@@ -6,7 +6,6 @@ Views stay thin: the work is in ``localization.services``; who may do what is de
 """
 from __future__ import annotations
 
-import datetime
 import io
 import shutil
 import tempfile

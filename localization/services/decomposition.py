@@ -29,10 +29,10 @@ from django.utils.translation import gettext as _
 
 from localization.core.decomposition import DecompositionError, decompose, milestone_path, weighted_cv
 from localization.core.progress import within_bounds
-from localization.models import Decomposition, Indicator, Region, RegionalTarget
+from localization.models import (PERCENT_UNITS, Decomposition, Indicator, Region, RegionalTarget,  # noqa: F401
+                                 targets_in_force)
 from localization.permissions import can_edit_region, is_statistics
 from localization.services.status import fmt, fmt_signed
-from localization.models import PERCENT_UNITS
 
 WEIGHT_POPULATION = "population"
 WEIGHT_INDICATOR = "indicator"
@@ -341,19 +341,6 @@ def pending_proposals(indicator: Indicator | None = None):
     if indicator is not None:
         qs = qs.filter(indicator=indicator)
     return qs
-
-
-def targets_in_force(indicator_ids=None, region_ids=None) -> dict[tuple[int, int], RegionalTarget]:
-    """{(indicator_id, region_id): newest approved RegionalTarget} in one query."""
-    qs = RegionalTarget.objects.filter(status=RegionalTarget.Status.APPROVED).order_by("updated_at", "pk")
-    if indicator_ids is not None:
-        qs = qs.filter(indicator_id__in=list(indicator_ids))
-    if region_ids is not None:
-        qs = qs.filter(region_id__in=list(region_ids))
-    found = {}
-    for rt in qs:
-        found[(rt.indicator_id, rt.region_id)] = rt
-    return found
 
 
 # --------------------------------------------------------------------------------------------- display

@@ -27,8 +27,8 @@ memoises. Build one board per request.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, NamedTuple
 
@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from localization.core.progress import SUMMARY_CLASSES, ProgressResult, TargetSpec, assess, summarize
-from localization.models import Indicator, IndicatorValue, PublishedTarget, Region, RegionalTarget
+from localization.models import Indicator, IndicatorValue, PublishedTarget, Region, RegionalTarget, targets_in_force
 
 DEFAULT_BASE_YEAR = 2015
 DEFAULT_TARGET_YEAR = 2030
@@ -647,8 +647,6 @@ class StatusBoard:
     @cached_property
     def _targets(self) -> dict[tuple[int, int], RegionalTarget]:
         """The approved regional target in force per (indicator, region): the newest approved one (one query)."""
-        from localization.services.decomposition import targets_in_force
-
         region_ids = None if self._regions_arg is None else [r.pk for r in self.regions]
         if region_ids == []:
             return {}

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from config.lazy import lazy
 
 from ..core.safecells import safe_row
-from ..models import PERCENT_UNITS, GlobalIndicator, Indicator, IndicatorValue, Region  # noqa: F401
+from ..models import GlobalIndicator, Indicator, IndicatorValue, Region
 from ..permissions import can_edit_region, is_statistics
 from . import imports
 

@@ -4,13 +4,12 @@ import zipfile
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from localization.core import opensdg
-from localization.models import ImportRun, Indicator, IndicatorValue, Region
+from localization.models import Indicator, IndicatorValue, Region
 from localization.services import imports
 from localization.services import values as value_service
-from tests.localization.imported import national_import, wipe_imported  # noqa: F401
+from tests.localization.imported import national_import
 
 pytestmark = pytest.mark.django_db
 

@@ -2,13 +2,12 @@
 import csv
 
 import pytest
-from django.db import connection
 from django.utils import translation
 
-from localization.models import ImportRun, Indicator, IndicatorValue, PublishedTarget, Region
+from localization.models import Indicator, IndicatorValue, PublishedTarget, Region
 from localization.services import imports
 from localization.services.status import StatusBoard
-from tests.localization.imported import national_import, wipe_imported  # noqa: F401
+from tests.localization.imported import national_import
 
 pytestmark = pytest.mark.django_db
 NATIONAL = imports.NATIONAL_REPOSITORY

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from localization.models import DisaggregationLabel, ImportedFile, ImportRun, Indicator, IndicatorValue, Region
 from localization.services import imports
 from localization.services import values as value_service
-from tests.localization.imported import national_import, wipe_imported  # noqa: F401
+from tests.localization.imported import national_import, wipe_imported
 
 NATIONAL = imports.NATIONAL_REPOSITORY
 ROWS_READ = 45_585  # non-blank data lines in the 273 CSV files

@@ -9,7 +9,6 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from localization.models import Indicator, IndicatorValue, Region, RegionalTarget
-from localization.services import imports
 
 pytestmark = pytest.mark.django_db
 
