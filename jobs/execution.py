@@ -22,10 +22,6 @@ log = logging.getLogger("jobs.runner")
 FINAL_FIELDS = ("status", "finished_at")
 
 
-class WorkerLost(RuntimeError):
-    """The worker running a task stopped (killed, crashed, restarted) before it finished."""
-
-
 def _decode(value):
     if isinstance(value, dict) and set(value) == {"__bytes__"}:
         return base64.b64decode(value["__bytes__"])
@@ -126,13 +122,9 @@ def execute(label: str, pk: int, func_path: str, fail_path: str, args: list, kwa
 
 
 def fail_row(job, exc: BaseException | None, message: str = "") -> None:
-    """Mark an unfinished job row failed, with ``message`` (default: the exception) added to its errors."""
+    """Mark an unfinished job row failed, with ``message`` (default: the exception's ``job_message``, else the
+    exception itself) added to its errors."""
     model = type(job)
-    if message:
-        text = message
-    elif isinstance(exc, WorkerLost):
-        text = "interrupted: the worker running this job stopped; nothing from it was kept"
-    else:
-        text = f"{exc.__class__.__name__}: {exc}"[:500]
+    text = message or getattr(exc, "job_message", "") or f"{exc.__class__.__name__}: {exc}"[:500]
     model.objects.filter(pk=job.pk, finished_at__isnull=True).update(
         status=model.Status.FAILED, finished_at=timezone.now(), errors=list(job.errors or []) + [text])

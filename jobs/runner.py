@@ -32,7 +32,7 @@ from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
-from .execution import WorkerLost, execute, fail_row, update_row  # noqa: F401 (update_row: callers use it from here)
+from .execution import execute, fail_row, update_row  # noqa: F401 (update_row: callers use it from here)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,13 @@ INLINE_QUEUE = "inline"
 #: Job rows the reaper looks after (status, started_at, finished_at, errors).
 JOB_MODELS = ["localization.ImportRun", "geo.SettlementImport", "geo.Recomputation"]
 HOST = socket.gethostname()[:40]
+
+
+class WorkerLost(RuntimeError):
+    """The worker running a task stopped (killed, crashed, restarted) before it finished."""
+
+    #: What a job row's errors say (:func:`jobs.execution.fail_row`).
+    job_message = "interrupted: the worker running this job stopped; nothing from it was kept"
 
 
 def new_worker_id() -> str:
