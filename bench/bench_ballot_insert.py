@@ -29,7 +29,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load_common as lc  # noqa: E402
+from loadlib.system import BENCH_DB, LANG, CpuSampler, log, ms, percentile, pg_url, postgres_pids  # noqa: E402
+from loadlib.world import Bench, Resident, World  # noqa: E402
+from loadlib.voter import run_load  # noqa: E402
+from loadlib.report import finish  # noqa: E402
 
 # psycopg connections of the raw phases stay open until their PostgreSQL backend's CPU time has been read
 # (a backend that has exited can no longer be measured), then measured() closes them.
@@ -39,7 +42,7 @@ _OPEN: list = []
 def _connect():
     import psycopg
 
-    conn = psycopg.connect(lc.pg_url(lc.BENCH_DB))
+    conn = psycopg.connect(pg_url(BENCH_DB))
     _OPEN.append(conn)
     return conn
 
@@ -47,19 +50,19 @@ def _connect():
 class Slots:
     """Fresh (resident, bucket) pairs, each used once across all phases."""
 
-    def __init__(self, world: lc.World):
+    def __init__(self, world: World):
         self.world = world
         self.buckets = sorted(world.buckets)
         self.next_resident = 0
         self.lock = threading.Lock()
 
-    def residents(self, n: int) -> list[lc.Resident]:
+    def residents(self, n: int) -> list[Resident]:
         with self.lock:
             chunk = self.world.residents[self.next_resident:self.next_resident + n]
             self.next_resident += len(chunk)
         return chunk
 
-    def pairs(self, n: int, rng: random.Random) -> list[tuple[lc.Resident, int, tuple[int, ...]]]:
+    def pairs(self, n: int, rng: random.Random) -> list[tuple[Resident, int, tuple[int, ...]]]:
         out = []
         for resident in self.residents((n + len(self.buckets) - 1) // len(self.buckets)):
             for bucket_id in self.buckets:
@@ -81,7 +84,7 @@ def phase_django(slots: Slots, n: int, cap: float, rng) -> tuple[int, float]:
             break
         client.cookies["sessionid"] = resident.session_key
         t = time.perf_counter()
-        response = client.post(f"/{lc.LANG}/budget/buckets/{bucket_id}/vote/", {"choices": list(choices)})
+        response = client.post(f"/{LANG}/budget/buckets/{bucket_id}/vote/", {"choices": list(choices)})
         spent += time.perf_counter() - t
         if response.status_code != 302:
             raise RuntimeError(f"django phase: POST answered {response.status_code}")
@@ -196,7 +199,7 @@ def phase_raw_batch(slots: Slots, n: int, cap: float, rng, batch: int = 500) -> 
     return done, time.perf_counter() - t
 
 
-def count_rows(world: lc.World) -> tuple[int, int, int]:
+def count_rows(world: World) -> tuple[int, int, int]:
     from django.db import connections
 
     from budget.models import Ballot, BallotAudit
@@ -219,7 +222,7 @@ def main() -> int:
     rng = random.Random(11)
     rates: dict[str, float] = {}
     problems: list[str] = []
-    with lc.Bench("bench_ballot_insert: ballots/s, Django vs raw psycopg", residents=args.residents) as bench:
+    with Bench("bench_ballot_insert: ballots/s, Django vs raw psycopg", residents=args.residents) as bench:
         world = bench.world
         slots = Slots(world)
         expected = {"ballots": 0}
@@ -228,7 +231,7 @@ def main() -> int:
 
         def measured(name: str, phase, *a, note: str = "", **kw) -> None:
             """Run a phase; print ballots/s and the CPU it cost per ballot (this process + PostgreSQL)."""
-            cpu0, pg_sampler = time.process_time(), lc.CpuSampler(lc.postgres_pids)
+            cpu0, pg_sampler = time.process_time(), CpuSampler(postgres_pids)
             done, seconds = phase(*a, **kw)
             cpu = time.process_time() - cpu0
             pg = pg_sampler.stop()
@@ -237,12 +240,12 @@ def main() -> int:
             rates[name] = done / seconds if seconds else 0.0
             costs[name] = (cpu + pg) / done if done else 0.0
             expected["ballots"] += done
-            lc.log(f"   {name:<10} {done:6d} ballots in {seconds:6.2f} s = {rates[name]:8.1f} ballots/s  "
-                   f"CPU/ballot {cpu / max(done, 1) * 1000:5.2f} ms here + {pg / max(done, 1) * 1000:4.2f} ms PostgreSQL  {note}")
+            log(f"   {name:<10} {done:6d} ballots in {seconds:6.2f} s = {rates[name]:8.1f} ballots/s  "
+                f"CPU/ballot {cpu / max(done, 1) * 1000:5.2f} ms here + {pg / max(done, 1) * 1000:4.2f} ms PostgreSQL  {note}")
 
         http_residents = slots.residents(min(len(world.residents) // 5, 1500))
-        result = lc.run_load(bench, voters=args.http_clients, duration=args.http_seconds,
-                             max_ballots=2 * len(http_residents), confirm=False, residents=http_residents)
+        result = run_load(bench, voters=args.http_clients, duration=args.http_seconds,
+                          max_ballots=2 * len(http_residents), confirm=False, residents=http_residents)
         confirmed = sum(1 for b in result.ballots if b.outcome == "confirmed")
         in_window = sum(1 for b in result.ballots if b.outcome == "confirmed" and b.start + b.latency <= result.duration)
         bad = [r for r in result.reqs if not (r.status == 200 or r.status == 302)]
@@ -252,11 +255,11 @@ def main() -> int:
         expected["ballots"] += confirmed
         post = sorted(r.latency for r in result.reqs if r.phase == "vote")
         costs["http"] = (result.server_cpu + result.postgres_cpu) / max(confirmed, 1)
-        lc.log(f"   {'http':<10} {confirmed:6d} ballots in {result.duration:6.2f} s = {rates['http']:8.1f} ballots/s  "
-               f"CPU/ballot {result.server_cpu / max(confirmed, 1) * 1000:5.2f} ms gunicorn + "
-               f"{result.postgres_cpu / max(confirmed, 1) * 1000:4.2f} ms PostgreSQL  "
-               f"(GET form + POST, {args.http_clients} clients, 4 sync workers; POST p50 {lc.ms(lc.percentile(post, 50))}; "
-               f"load average before {result.loadavg_before})")
+        log(f"   {'http':<10} {confirmed:6d} ballots in {result.duration:6.2f} s = {rates['http']:8.1f} ballots/s  "
+            f"CPU/ballot {result.server_cpu / max(confirmed, 1) * 1000:5.2f} ms gunicorn + "
+            f"{result.postgres_cpu / max(confirmed, 1) * 1000:4.2f} ms PostgreSQL  "
+            f"(GET form + POST, {args.http_clients} clients, 4 sync workers; POST p50 {ms(percentile(post, 50))}; "
+            f"load average before {result.loadavg_before})")
         bench.stop_gunicorn()  # the in-process phases get the machine to themselves
 
         measured("django", phase_django, slots, args.n, 25, rng, note="(POST only, test client, one thread)")
@@ -268,25 +271,25 @@ def main() -> int:
                  note="(psycopg executemany, 500 ballots per transaction)")
 
         n_ballots, n_choices, n_audit = count_rows(world)
-        lc.log(f"   rows: {n_ballots} ballots, {n_choices} choices, {n_audit} audit entries")
+        log(f"   rows: {n_ballots} ballots, {n_choices} choices, {n_audit} audit entries")
         if n_ballots != expected["ballots"] or n_audit != n_ballots or not (n_ballots <= n_choices <= 2 * n_ballots):
             problems.append(f"row counts: {n_ballots} ballots (expected {expected['ballots']}), {n_choices} choices, "
                             f"{n_audit} audit")
         if costs.get("raw"):
-            lc.log("   CPU cost per ballot relative to raw (contention-independent): "
-                   + ", ".join(f"{k} {costs[k] / costs['raw']:.1f}x" for k in ("http", "django", "service", "raw batch")
-                               if costs.get(k)))
+            log("   CPU cost per ballot relative to raw (contention-independent): "
+                + ", ".join(f"{k} {costs[k] / costs['raw']:.1f}x" for k in ("http", "django", "service", "raw batch")
+                            if costs.get(k)))
         if rates.get("django") and rates.get("service"):
-            lc.log(f"   ratio raw / django   = {rates['raw'] / rates['django']:.1f}x  (one thread each)")
-            lc.log(f"   ratio raw / service  = {rates['raw'] / rates['service']:.1f}x")
+            log(f"   ratio raw / django   = {rates['raw'] / rates['django']:.1f}x  (one thread each)")
+            log(f"   ratio raw / service  = {rates['raw'] / rates['service']:.1f}x")
             share = rates["django"] / rates["raw"] if rates.get("raw") else 0.0
-            lc.log(f"   in-process POST path = {share:.0%} of the raw single-ballot rate "
-                   f"(goal >= 20 %: {'met' if share >= 0.20 else 'NOT met'})")
+            log(f"   in-process POST path = {share:.0%} of the raw single-ballot rate "
+                f"(goal >= 20 %: {'met' if share >= 0.20 else 'NOT met'})")
         if rates.get("http"):
-            lc.log(f"   ratio (raw x4) / http = {rates['raw x4'] / rates['http']:.1f}x  "
-                   f"(4 connections vs 4 workers; http includes the ballot page GET)")
-            lc.log(f"   ratio raw / http      = {rates['raw'] / rates['http']:.1f}x")
-        return lc.finish(problems)
+            log(f"   ratio (raw x4) / http = {rates['raw x4'] / rates['http']:.1f}x  "
+                f"(4 connections vs 4 workers; http includes the ballot page GET)")
+            log(f"   ratio raw / http      = {rates['raw'] / rates['http']:.1f}x")
+        return finish(problems)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load_common as lc  # noqa: E402
+from loadlib.system import log  # noqa: E402
+from loadlib.world import Bench  # noqa: E402
+from loadlib.voter import run_load  # noqa: E402
+from loadlib.report import finish, print_load_report, timeline, verify_db  # noqa: E402
 
 
 def main() -> int:
@@ -35,8 +38,8 @@ def main() -> int:
     rng = random.Random(7)
     kills: list[dict] = []
 
-    with lc.Bench(f"fault_kill_worker: {args.voters} voters x {args.duration:.0f} s, kill -9 at T/3",
-                  residents=args.residents) as bench:
+    with Bench(f"fault_kill_worker: {args.voters} voters x {args.duration:.0f} s, kill -9 at T/3",
+               residents=args.residents) as bench:
         master = bench.master_pid
 
         def kill(log_event):
@@ -58,25 +61,25 @@ def main() -> int:
 
         actions = [(args.duration * (k + 1) / 3 if args.kills > 1 else args.duration / 3, kill)
                    for k in range(args.kills)]
-        result = lc.run_load(bench, voters=args.voters, duration=args.duration, max_ballots=2 * args.residents,
-                             retries=3, backoff=1.0, actions=actions)
+        result = run_load(bench, voters=args.voters, duration=args.duration, max_ballots=2 * args.residents,
+                          retries=3, backoff=1.0, actions=actions)
         for at, text in result.events:
-            lc.log(f"   t={at:5.1f} s  {text}")
-        figures = lc.print_load_report(result, args.voters)
+            log(f"   t={at:5.1f} s  {text}")
+        figures = print_load_report(result, args.voters)
         for at, _text in result.events[:1]:
-            lc.timeline(result, at - 5, at + 10)
+            timeline(result, at - 5, at + 10)
         retried = sum(1 for b in result.ballots if b.attempts > 1)
-        lc.log(f"   ballots that needed a retry: {retried}")
+        log(f"   ballots that needed a retry: {retried}")
         for line in bench.gunicorn_log_grep(r"SIGKILL|Booting worker|WORKER TIMEOUT")[-6:]:
-            lc.log(f"   gunicorn: {line.strip()}")
-        problems = lc.verify_db(bench.world, result, strict=False)
+            log(f"   gunicorn: {line.strip()}")
+        problems = verify_db(bench.world, result, strict=False)
         if len(kills) != args.kills or any(k["replaced_after"] is None for k in kills):
             problems.append("a killed worker was not replaced within 30 s")
         if bench.proc.poll() is not None or bench.master_pid != master:
             problems.append("the gunicorn master died")
         if figures["outcomes"].get("failed"):
             problems.append(f"{figures['outcomes']['failed']} ballots still failed after 3 retries")
-        return lc.finish(problems)
+        return finish(problems)
 
 
 if __name__ == "__main__":

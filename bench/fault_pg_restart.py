@@ -19,25 +19,29 @@ import argparse
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load_common as lc  # noqa: E402
+from loadlib.system import BENCH_DB, PG_HOST, PG_PORT, PG_USER, log, ms  # noqa: E402
+from loadlib.world import Bench  # noqa: E402
+from loadlib.voter import run_load  # noqa: E402
+from loadlib.report import finish, print_load_report, timeline, verify_db  # noqa: E402
 
 
 def cluster_on_5432() -> tuple[str, str]:
     out = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=10).stdout
     for line in out.splitlines():
         fields = line.split()
-        if len(fields) >= 3 and fields[2] == str(lc.PG_PORT):
+        if len(fields) >= 3 and fields[2] == str(PG_PORT):
             return fields[0], fields[1]
-    raise SystemExit(f"no PostgreSQL cluster on port {lc.PG_PORT} (pg_lsclusters)")
+    raise SystemExit(f"no PostgreSQL cluster on port {PG_PORT} (pg_lsclusters)")
 
 
 def other_sessions(own_db: str) -> list[str]:
     import psycopg
 
-    with psycopg.connect(host=lc.PG_HOST, port=lc.PG_PORT, user=lc.PG_USER, dbname="postgres", autocommit=True) as c:
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as c:
         rows = c.execute(
             "SELECT datname, coalesce(application_name, ''), count(*) FROM pg_stat_activity "
             "WHERE datname IS NOT NULL AND datname <> %s AND pid <> pg_backend_pid() GROUP BY 1, 2", [own_db]
@@ -55,23 +59,23 @@ def main() -> int:
     if not (1 <= args.voters <= 1000 and 10 <= args.duration <= 90):
         parser.error("at most 1000 voters, 10-90 s")
     version, cluster = cluster_on_5432()
-    others = other_sessions(lc.BENCH_DB)
+    others = other_sessions(BENCH_DB)
     if others and not args.force:
-        lc.log(f"other sessions on this PostgreSQL: {', '.join(others)}; not restarting it under them (--force)")
+        log(f"other sessions on this PostgreSQL: {', '.join(others)}; not restarting it under them (--force)")
         return 2
     restart: dict = {}
 
-    with lc.Bench(f"fault_pg_restart: {args.voters} voters x {args.duration:.0f} s, PostgreSQL {version}/{cluster} "
-                  f"restarted at T/3", residents=args.residents) as bench:
+    with Bench(f"fault_pg_restart: {args.voters} voters x {args.duration:.0f} s, PostgreSQL {version}/{cluster} "
+               f"restarted at T/3", residents=args.residents) as bench:
         workers_before = bench.worker_pids()
         master = bench.master_pid
 
         def do_restart(log_event):
-            late = other_sessions(lc.BENCH_DB)
+            late = other_sessions(BENCH_DB)
             waited = time.monotonic()
             while late and not args.force and time.monotonic() - waited < 15:  # wait a little for them to end
                 time.sleep(0.5)
-                late = other_sessions(lc.BENCH_DB)
+                late = other_sessions(BENCH_DB)
             if late and not args.force:
                 log_event(f"NOT restarting: other sessions on this PostgreSQL for 15 s ({', '.join(late)})")
                 return
@@ -84,11 +88,11 @@ def main() -> int:
             log_event(f"restart returned {run.returncode} after {restart['end'] - restart['start']:.2f} s"
                       + (f": {run.stderr.strip()}" if run.returncode else ""))
 
-        result = lc.run_load(bench, voters=args.voters, duration=args.duration, max_ballots=2 * args.residents,
-                             retries=3, backoff=1.0, actions=[(args.duration / 3, do_restart)])
+        result = run_load(bench, voters=args.voters, duration=args.duration, max_ballots=2 * args.residents,
+                          retries=3, backoff=1.0, actions=[(args.duration / 3, do_restart)])
         for at, text in result.events:
-            lc.log(f"   t={at:5.1f} s  {text}")
-        figures = lc.print_load_report(result, args.voters)
+            log(f"   t={at:5.1f} s  {text}")
+        figures = print_load_report(result, args.voters)
         problems = []
         if "start" not in restart:
             problems.append("PostgreSQL was not restarted")
@@ -103,37 +107,37 @@ def main() -> int:
             first_ok_after = min((b.start + b.latency for b in result.ballots
                                   if b.outcome == "confirmed" and b.start + b.latency > t_end), default=None)
             if failures:
-                lc.log(f"   failures between t={failures[0]:.1f} s and t={failures[-1]:.1f} s "
-                       f"(restart ran t={t_start:.1f}-{t_end:.1f} s): {n500} answered 5xx (slowest 5xx answer "
-                       f"{lc.ms(slow_fail)}), {figures['nconn']} without a response")
-                lc.log(f"   time to recovery: last failure {failures[-1] - t_start:.1f} s after the restart began, "
-                       f"{max(0.0, failures[-1] - t_end):.1f} s after pg_ctlcluster returned")
+                log(f"   failures between t={failures[0]:.1f} s and t={failures[-1]:.1f} s "
+                    f"(restart ran t={t_start:.1f}-{t_end:.1f} s): {n500} answered 5xx (slowest 5xx answer "
+                    f"{ms(slow_fail)}), {figures['nconn']} without a response")
+                log(f"   time to recovery: last failure {failures[-1] - t_start:.1f} s after the restart began, "
+                    f"{max(0.0, failures[-1] - t_end):.1f} s after pg_ctlcluster returned")
             else:
-                lc.log("   no request failed")
+                log("   no request failed")
             if first_ok_after is not None:
-                lc.log(f"   first ballot confirmed {first_ok_after - t_end:.2f} s after pg_ctlcluster returned")
-            lc.timeline(result, t_start - 2, t_end + 6)
+                log(f"   first ballot confirmed {first_ok_after - t_end:.2f} s after pg_ctlcluster returned")
+            timeline(result, t_start - 2, t_end + 6)
             retried = [b for b in result.ballots if b.attempts > 1]
-            lc.log(f"   ballots retried after a failure: {len(retried)} -> "
-                   + ", ".join(f"{k}: {v}" for k, v in sorted(lc.Counter(b.outcome for b in retried).items())))
+            log(f"   ballots retried after a failure: {len(retried)} -> "
+                + ", ".join(f"{k}: {v}" for k, v in sorted(Counter(b.outcome for b in retried).items())))
             if restart.get("rc"):
                 problems.append(f"pg_ctlcluster restart returned {restart['rc']}")
             tail_start = args.duration - 10
             tail_fail = [f for f in failures if tail_start <= f <= args.duration]
             tail_ok = sum(1 for b in result.ballots if b.outcome == "confirmed" and tail_start <= b.start + b.latency <= args.duration)
-            lc.log(f"   last 10 s of the load: {tail_ok} ballots confirmed, {len(tail_fail)} failures")
+            log(f"   last 10 s of the load: {tail_ok} ballots confirmed, {len(tail_fail)} failures")
             if tail_fail or not tail_ok:
                 problems.append("the site had not recovered in the last 10 s of the load")
             if figures["nconn"]:
                 problems.append(f"{figures['nconn']} requests got no HTTP answer (should fail with a 5xx)")
         workers_after = bench.worker_pids()
         same = workers_after == workers_before and bench.proc.poll() is None and bench.master_pid == master
-        lc.log(f"   gunicorn workers before {workers_before}, after {workers_after}: "
-               f"{'same processes, no restart' if same else 'CHANGED'}")
+        log(f"   gunicorn workers before {workers_before}, after {workers_after}: "
+            f"{'same processes, no restart' if same else 'CHANGED'}")
         if not same:
             problems.append("gunicorn workers changed (restarted) during the PostgreSQL restart")
-        problems += lc.verify_db(bench.world, result, strict=False)
-        return lc.finish(problems)
+        problems += verify_db(bench.world, result, strict=False)
+        return finish(problems)
 
 
 if __name__ == "__main__":
