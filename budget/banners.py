@@ -1,6 +1,6 @@
 """Home-page banners of the budget app: "voting is open" for every cycle in voting in the visitor's region.
 
-``localization.views.home`` asks every AppConfig for ``home_banners(request)`` (localization may not import budget).
+``localization.views.pages.home`` asks every AppConfig for ``home_banners(request)`` (localization may not import budget).
 The visitor's region: a resident's registration district's region, an officer's region; anonymous visitors and
 others see every cycle in voting. Each banner is ``{"title", "text", "url", "action"}``, already translated.
 """

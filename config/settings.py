@@ -119,7 +119,7 @@ JOBS_LEASE_SECONDS = int(os.environ.get("JOBS_LEASE_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "localization.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "after_login"  # officers land on their region's work (localization.views_officer)
+LOGIN_REDIRECT_URL = "after_login"  # officers land on their region's work (localization.views.officer)
 LOGOUT_REDIRECT_URL = "home"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,7 +6,7 @@ boundaries; their serializers and filters are defined here.
 
 Writes (token or session users) reuse the web forms and the services, so the API accepts exactly what the pages
 accept: :func:`localization.permissions.can_edit_region` decides the region scope (403 outside it), the forms of
-``forms_data``/``forms_indicators`` validate, and :mod:`localization.services.values` /
+``forms.data``/``forms.indicators`` validate, and :mod:`localization.services.values` /
 :mod:`localization.services.decomposition` write (a CSV upload is all or nothing, every bad row reported).
 
 Where things live:

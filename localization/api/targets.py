@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from ..api_common import ApiViewMixin
 from ..core.decomposition import DecompositionError
-from ..forms_indicators import RULE_LABELS, ProposalForm
+from ..forms.indicators import RULE_LABELS, ProposalForm
 from ..models import Decomposition, Indicator, RegionalTarget
 from ..services import decomposition as targets_service
 from ..services.status import StatusBoard

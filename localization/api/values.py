@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from ..api_common import ApiViewMixin
-from ..forms_data import ApiValueForm, UploadForm
+from ..forms.data import ApiValueForm, UploadForm
 from ..models import IndicatorValue
 from ..services import values as value_service
 from ..services.status import NATIONAL_AREA_CODES, source_label

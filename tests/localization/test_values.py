@@ -4,7 +4,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from localization.forms_data import IndicatorForm
+from localization.forms.data import IndicatorForm
 from localization.models import Indicator, IndicatorValue, Region
 from localization.services import imports
 from localization.services import values as value_service

@@ -20,16 +20,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .core import coverage, units
-from .search import matches_query
-from .core.decomposition import DecompositionError
-from .forms_indicators import RULE_LABELS, CompareForm, DecompositionForm, IndicatorFilterForm, ProposalForm, ReviewForm
-from .models import Goal, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
-from .permissions import can_edit_region, is_officer, is_statistics
-from .services import decomposition as targets_service
-from .services.charts import ChartSeries, TargetMark, line_chart
-from .services.status import StatusBoard, regions_phrase, summary_of
-from .services.vlr import build_vlr
+from ..core import coverage, units
+from ..search import matches_query
+from ..core.decomposition import DecompositionError
+from ..forms.indicators import RULE_LABELS, CompareForm, DecompositionForm, IndicatorFilterForm, ProposalForm, ReviewForm
+from ..models import Goal, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
+from ..permissions import can_edit_region, is_officer, is_statistics
+from ..services import decomposition as targets_service
+from ..services.charts import ChartSeries, TargetMark, line_chart
+from ..services.status import StatusBoard, regions_phrase, summary_of
+from ..services.vlr import build_vlr
 
 
 def _regional_exists():
@@ -60,7 +60,7 @@ def _error_message(exc: Exception):
 
 
 def _optional_url(name: str, **kwargs) -> str | None:
-    """The URL of a page of the data layer (urls_data) if it exists, else None (then the link is left out)."""
+    """The URL of a page of the data layer (urls/data.py) if it exists, else None (then the link is left out)."""
     try:
         return reverse(name, kwargs=kwargs)
     except NoReverseMatch:

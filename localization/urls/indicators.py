@@ -1,7 +1,7 @@
 """Indicator pages, regional targets and the VLR draft (URL names ``ind_*`` and ``vlr_*``)."""
 from django.urls import path
 
-from . import views_indicators as views
+from ..views import indicators as views
 
 urlpatterns = [
     path("indicators/", views.indicator_list, name="ind_list"),

@@ -1,7 +1,7 @@
-"""Data flows (see views_data): downloads, import, national indicator editing, value entry, verification."""
+"""Data flows (see views/data.py): downloads, import, national indicator editing, value entry, verification."""
 from django.urls import path
 
-from . import views_data as v
+from ..views import data as v
 
 urlpatterns = [
     path("data/", v.data_index, name="data_index"),

@@ -24,14 +24,14 @@ from django.views.decorators.http import require_POST
 
 from jobs import runner
 
-from .core import safecells
-from .core.safecells import safe_row
-from .forms_data import DownloadForm, ImportForm, IndicatorForm, RegionFilterForm, UploadForm, ValueEntryForm, VerifyForm
-from .models import ImportRun, Indicator, IndicatorValue, Region, current_lang
-from .permissions import editable_regions, is_statistics, require_region_edit
-from .services import imports
-from .services import values as value_service
-from .search import search
+from ..core import safecells
+from ..core.safecells import safe_row
+from ..forms.data import DownloadForm, ImportForm, IndicatorForm, RegionFilterForm, UploadForm, ValueEntryForm, VerifyForm
+from ..models import ImportRun, Indicator, IndicatorValue, Region, current_lang
+from ..permissions import editable_regions, is_statistics, require_region_edit
+from ..services import imports
+from ..services import values as value_service
+from ..search import search
 
 #: A run still "running" after this long is considered dead (its thread stopped with the server).
 
@@ -209,7 +209,7 @@ def data_indicator_edit(request, code: str):
         indicator._history_user = request.user
         form.save()
         if {"value_min", "value_max", "unit"} & set(form.changed_data):
-            from .services.provenance import flag_suspect
+            from ..services.provenance import flag_suspect
 
             flag_suspect([indicator])  # the bounds changed: re-flag the values outside them
         messages.success(request, _("Saved. The change is recorded in the history."))
@@ -263,7 +263,7 @@ def _picker(request, region: Region, *, error: str = "", status: int = 200):
 
 
 def _entry_form(indicator: Indicator | None, data=None):
-    from .services import labels
+    from ..services import labels
 
     initial = {"year": timezone.localdate().year - 1, "indicator": indicator.code if indicator else None}
     if indicator is None:
@@ -305,7 +305,7 @@ def data_value_entry(request, kato: str):
 def data_value_template(request, kato: str, code: str, fmt: str):
     """A file to fill in for one indicator and the region: the Open SDG layout the upload reads, one row per known
     disaggregation (Value left empty; rows left empty are skipped on upload)."""
-    from .services import labels
+    from ..services import labels
 
     region = _region_for_edit(request, kato)
     indicator = get_object_or_404(Indicator, code=code)

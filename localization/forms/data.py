@@ -2,9 +2,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .core.bounds import within_bounds
-from .core.progress import target_on_worsening_side
-from .models import DIRECTION_SIGN, GlobalIndicator, Indicator, Region, Target
+from ..core.bounds import within_bounds
+from ..core.progress import target_on_worsening_side
+from ..models import DIRECTION_SIGN, GlobalIndicator, Indicator, Region, Target
 
 MAX_ARCHIVE_UPLOAD = 50 * 1024 * 1024
 
@@ -175,9 +175,9 @@ class ValueEntryForm(forms.Form):
                            help_text=_("Where the figure comes from; kept in the history."))
 
     def __init__(self, *args, indicator=None, units=(), dimensions=None, **kwargs):
-        from .core import units as unit_catalogue
-        from .models import current_lang
-        from .services import labels
+        from ..core import units as unit_catalogue
+        from ..models import current_lang
+        from ..services import labels
 
         super().__init__(*args, **kwargs)
         lang = current_lang()

@@ -1,13 +1,13 @@
-from .hooks import app_hooks
+from ..hooks import app_hooks
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from .forms import RegionContactForm
-from .models import GlobalIndicator, Goal, Region, Target
-from .permissions import require_region_edit
+from ..forms.region import RegionContactForm
+from ..models import GlobalIndicator, Goal, Region, Target
+from ..permissions import require_region_edit
 
 
 def home(request):

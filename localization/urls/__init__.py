@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from . import views, views_officer
+from ..views import officer as views_officer
+from ..views import pages as views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,7 +12,7 @@ urlpatterns = [
     path("work/", views_officer.officer_home, name="officer_home"),
     path("accounts/welcome/", views_officer.after_login, name="after_login"),
     path("sdg/<int:number>/", views.goal_detail, name="goal_detail"),
-    # Indicators, values, targets, statuses, downloads and the VLR (see urls_data / urls_indicators).
-    path("", include("localization.urls_data")),
-    path("", include("localization.urls_indicators")),
+    # Indicators, values, targets, statuses, downloads and the VLR (see urls/data.py, urls/indicators.py).
+    path("", include("localization.urls.data")),
+    path("", include("localization.urls.indicators")),
 ]

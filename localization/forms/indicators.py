@@ -6,7 +6,7 @@ import math
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .core.decomposition import RULES
+from ..core.decomposition import RULES
 
 RULE_LABELS = {
     "uniform": _("R1 Uniform: every region gets the national target"),

@@ -6,9 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .models import Region
-from .permissions import is_officer, is_statistics
-from .services.officer import work_list
+from ..models import Region
+from ..permissions import is_officer, is_statistics
+from ..services.officer import work_list
 
 
 @login_required

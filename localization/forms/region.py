@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Region
+from ..models import Region
 
 
 class RegionContactForm(forms.ModelForm):
