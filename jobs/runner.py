@@ -163,11 +163,12 @@ def run_here(job, func, *args, fail=None, **kwargs):
 
 
 def beat(worker_id: str) -> None:
-    """Write this worker's beat (the lease other hosts judge it by)."""
+    """Write this worker's beat (the lease other hosts judge it by), from the worker or its heartbeat process."""
     from .models import WorkerBeat
 
-    WorkerBeat.objects.update_or_create(worker_id=worker_id,
-                                        defaults={"host": HOST, "pid": os.getpid(), "beat_at": timezone.now()})
+    pid = worker_id.split(":")[1] if worker_id.count(":") >= 2 else ""
+    WorkerBeat.objects.update_or_create(worker_id=worker_id, defaults={
+        "host": HOST, "pid": int(pid) if pid.isdigit() else os.getpid(), "beat_at": timezone.now()})
 
 
 class Heartbeat:
