@@ -47,6 +47,7 @@ STATUS_LABELS = {
     "computed": gettext_lazy("computed from entered observations"),
     "old_territory": gettext_lazy("old territory"),
     "derived": gettext_lazy("derived"),
+    "suspect": gettext_lazy("as published, suspect (outside the indicator's bounds; not used)"),
     "target_regional": gettext_lazy("approved regional target"),
     "target_national": gettext_lazy("national target (no regional target approved)"),
     "target_reference": gettext_lazy("reference (no target set)"),

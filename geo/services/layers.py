@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from localization.models import District, Indicator, Region, current_lang
 
 from .cells import YEAR_LATEST, _pick, _year_of, default_year, region_cells, years_available
-from .formatting import clean_source, localize_source, number
+from .formatting import clean_source, fmt_number, localize_source, number
 from .measures import MEASURES, MISSING, Cell, Measure
 from .series import indicator_series, indicators_with_regional_data
 from .themes import theme_tables
@@ -94,14 +94,23 @@ def _indicator_layer(code: str, year, lang: str) -> LayerData:
     higher = None if indicator.direction is None else indicator.direction == Indicator.Direction.LOWER
     measure = Measure(f"ind:{code}", "indicator", f"{indicator.dotted} {indicator.title}", indicator.unit_label,
                       higher_is_worse=higher)
+    suspect = series.suspect if series.suspect is not None else df.iloc[0:0]
     rows = []
     for region in Region.objects.all():
         row = _pick(df, region.kato, year) if len(df) else None
         cell = MISSING if row is None else Cell(number(row["value"]), _year_of(row), row["status"], row["source"],
                                                 note=row.get("note", "") or "")
+        if row is None and len(suspect) and (bad := _pick(suspect, region.kato, year)) is not None:
+            cell = suspect_cell(bad, measure, lang)  # shown as published, never coloured or counted
         rows.append(LayerRow(region.kato, region.tr("name", lang), cell, cell.text(measure, lang)))
     return LayerData(measure.key, measure.label, str(measure.unit), False, higher, 1, year, years, "region", rows,
                      "indicator")
+
+
+def suspect_cell(row, measure: Measure, lang: str) -> Cell:
+    """A value outside the indicator's bounds: its number "as published, suspect", with no value to colour or sum."""
+    text = _("%(value)s (as published, suspect)") % {"value": fmt_number(float(row["value"]), measure.decimals, lang)}
+    return Cell(None, _year_of(row), "suspect", row["source"], label=text)
 
 
 def _district_layer(measure: Measure, tables, year, years, lang) -> LayerData:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from localization.models import Indicator, IndicatorValue
 
 from .boundaries import crosswalk_shares, reform_regions
@@ -42,18 +44,41 @@ class Series:
     other: pd.DataFrame  # old-territory rows kept for the record (region, year, value, territory, source)
     national: pd.DataFrame  # year, value, status, source, note
     unit: str = ""
+    #: values outside the indicator's bounds (region or None, year, value, source): shown "as published,
+    #: suspect", never used for a figure, a gap or a map colour
+    suspect: pd.DataFrame | None = None
+    series: str = ""  # the headline series (``SERIES`` code) the frame holds, "" when the file has none
 
 
 SERIES_COLUMNS = ["region", "year", "value", "bound", "status", "source", "note", "period"]
+OTHER_COLUMNS = ["region", "year", "value", "territory", "source"]
+NATIONAL_COLUMNS = ["year", "value", "status", "source", "note", "bound", "period"]
+SUSPECT_COLUMNS = ["region", "year", "value", "source"]
+_FIELDS = ["region__kato", "territory", "year", "unit", "series", "value", "status", "source_file", "source_line",
+           "source_note", "area_code", "dims", "suspect"]
+_STATUS_RANK = {"official": 0, "verified": 1, "estimate": 2, "unverified": 3}
 
 
 def _empty(columns) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-def indicator_series(code: str, dims: str = "") -> Series:
-    """Total (``dims=""``) values of indicator ``code`` per 2024 region and year.
+def _empty_series(unit: str = "") -> Series:
+    return Series(_empty(SERIES_COLUMNS), _empty(OTHER_COLUMNS), _empty(NATIONAL_COLUMNS), unit, _empty(SUSPECT_COLUMNS))
 
+
+def indicator_series(code: str, dims: str = "", *, preview: bool = False) -> Series:
+    """Values of indicator ``code`` per 2024 region and year: the total (``dims=""``) of its headline series.
+
+    Read the way the localization pages read it, so a map never disagrees with a status beside it:
+
+    * **public means verified**: values awaiting verification are left out unless ``preview`` (an officer's
+      marked preview);
+    * **the total** is a row without disaggregation or with every disaggregation ``_T``;
+    * **the headline series** (unit and ``SERIES``) is the one the statuses use
+      (:func:`localization.services.status.choose_headline`: a statistics officer's choice, else the first in
+      the published file);
+    * **suspect values** (outside the indicator's bounds) go to ``Series.suspect``, never into the figures;
     * values on the 2024 territory are taken as they are (status from the database: official, verified, …);
     * values of East Kazakhstan, Almaty region and Karaganda **before 2022** describe the pre-reform territory
       (``territory="pre2022"``): they are not shown for the 2024 regions; instead the six regions concerned
@@ -61,24 +86,36 @@ def indicator_series(code: str, dims: str = "") -> Series:
       population-weighted mean of the pre-2022 rates (rates only; other units stay "no data");
     * values of other old territories (South Kazakhstan before 2018) are kept in ``Series.other`` only.
     """
+    from localization.services.status import StatusBoard, is_total
+
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
-        return Series(_empty(SERIES_COLUMNS), _empty(["region", "year", "value", "territory", "source"]),
-                      _empty(["year", "value", "status", "source", "note", "bound", "period"]))
-    qs = IndicatorValue.objects.filter(indicator=indicator, dims=dims)
-    rows = list(qs.values("region__kato", "territory", "year", "unit", "series", "value", "status",
-                          "source_file", "source_line", "source_note", "area_code"))
+        return _empty_series()
+    qs = IndicatorValue.objects.filter(indicator=indicator)
+    qs = qs.filter(dims=dims) if dims else qs.filter(Q(dims="") | Q(dims__contains="=_T") | Q(dims__startswith="SERIES="))
+    if not preview:
+        qs = qs.exclude(status=IndicatorValue.Verification.UNVERIFIED)
+    rows = [r for r in qs.values(*_FIELDS) if dims or is_total(r["dims"])]
     if not rows:
-        return Series(_empty(SERIES_COLUMNS), _empty(["region", "year", "value", "territory", "source"]),
-                      _empty(["year", "value", "status", "source", "note", "bound", "period"]), indicator.unit)
+        return _empty_series(indicator.unit)
     df = pd.DataFrame(rows)
-    unit = df["unit"].value_counts().idxmax()
-    df = df[df["unit"] == unit]
-    series = "" if (df["series"] == "").any() else df["series"].value_counts().idxmax()
-    df = df[df["series"] == series].copy()
+    headline = StatusBoard([indicator], preview=preview).headline(indicator) if not dims else None
+    if headline is not None:
+        unit, series = headline
+    else:  # a disaggregation, or no national/current row to choose by: the most common unit, then series
+        unit = df["unit"].value_counts().idxmax()
+        in_unit = df[df["unit"] == unit]
+        series = "" if (in_unit["series"] == "").any() else in_unit["series"].value_counts().idxmax()
+    df = df[(df["unit"] == unit) & (df["series"] == series)].copy()
+    # one row per territory version and year: the undisaggregated row first, then the best verified
+    df["_rank"] = [(d != "", _STATUS_RANK.get(s, 9)) for d, s in zip(df["dims"], df["status"])]
+    df = df.sort_values("_rank", kind="stable").drop_duplicates(["region__kato", "area_code", "territory", "year"])
+    df = df.sort_values("_rank", kind="stable").drop_duplicates(["region__kato", "territory", "year"])
     df["source"] = [value_source(f, ln, n, s) for f, ln, n, s in
                     zip(df["source_file"], df["source_line"], df["source_note"], df["status"])]
     df = df.rename(columns={"region__kato": "region"})
+    suspect = df[df["suspect"]][SUSPECT_COLUMNS].sort_values(["year"]).reset_index(drop=True)
+    df = df[~df["suspect"]]
     national = df[df["region"].isna()][["year", "value", "status", "source"]].copy()
     national["note"], national["bound"], national["period"] = "", "", ""
     regional = df[df["region"].notna()]
@@ -96,7 +133,8 @@ def indicator_series(code: str, dims: str = "") -> Series:
             estimates = estimates[[(r, y) not in have for r, y in zip(estimates["region"], estimates["year"])]]
             frame = pd.concat([frame, estimates[SERIES_COLUMNS]], ignore_index=True)
     frame = frame.sort_values(["region", "year"]).reset_index(drop=True)
-    return Series(frame, other.reset_index(drop=True), national.sort_values("year").reset_index(drop=True), unit)
+    return Series(frame, other.reset_index(drop=True), national.sort_values("year").reset_index(drop=True), unit,
+                  suspect, series)
 
 
 def _crosswalk_estimates(regional: pd.DataFrame, pre2022: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -132,5 +170,8 @@ def _crosswalk_estimates(regional: pd.DataFrame, pre2022: pd.DataFrame, kind: st
 
 
 def indicators_with_regional_data() -> list[Indicator]:
-    ids = IndicatorValue.objects.filter(region__isnull=False, dims="").values_list("indicator_id", flat=True).distinct()
+    """Indicators with a public (official or verified) regional total: the ones a map can show."""
+    ids = (IndicatorValue.objects.filter(Q(dims="") | Q(dims__contains="=_T") | Q(dims__startswith="SERIES="),
+                                         region__isnull=False)
+           .exclude(status=IndicatorValue.Verification.UNVERIFIED).values_list("indicator_id", flat=True).distinct())
     return list(Indicator.objects.filter(pk__in=ids).order_by("sort_key"))

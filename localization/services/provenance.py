@@ -118,12 +118,18 @@ def load_published_targets(rows=None, directions=None, report=None) -> int:
 
 
 def load_provenance(report=None) -> None:
-    """Directions onto the indicators present, and the published targets (called by ``load_reference``)."""
+    """Directions onto the indicators present, the published targets, and the suspect flags of the values already
+    stored (called by ``load_reference``, which every deployment runs: a database imported before values were
+    flagged gets its flags here, with no data migration that would need today's bounds logic)."""
     directions = read_directions()
     if not directions:
         return
     apply_directions(rows=directions, report=report)
     load_published_targets(directions=directions, report=report)
+    with_values = Indicator.objects.filter(pk__in=IndicatorValue.objects.values("indicator_id"))
+    flagged = flag_suspect(with_values)
+    if report is not None and flagged:
+        report.notes.append(f"{len(flagged)} stored value(s) outside their indicator's bounds flagged suspect")
 
 
 def flag_suspect(indicators) -> list[str]:
