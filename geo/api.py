@@ -27,7 +27,10 @@ from localization.api import (
     DistrictViewSet,
     FiniteFloatField,
     RegionSerializer,
+    REGION_HELP,
     RegionViewSet,
+    filter_region_code,
+    region_kato,
 )
 from localization.api_common import WITH_GEOJSON, ApiViewMixin, check_query, wants_geojson
 from localization.models import Region
@@ -134,7 +137,7 @@ class GapSerializer(serializers.Serializer):
 class GapQuery(forms.Form):
     kind = forms.ChoiceField(required=False, choices=[("", "")] + [(k, k) for k in KINDS])
     year = forms.CharField(required=False, max_length=6)
-    region = forms.CharField(required=False, max_length=9)
+    region = forms.CharField(required=False, max_length=40)
 
     def clean_year(self):
         year = (self.cleaned_data.get("year") or "").strip()
@@ -146,9 +149,13 @@ class GapQuery(forms.Form):
 
     def clean_region(self):
         region = (self.cleaned_data.get("region") or "").strip()
-        if region and region != NATIONAL and not Region.objects.filter(kato=region).exists():
-            raise forms.ValidationError(_("Unknown region: give its 9-digit KATO code or 'national'."))
-        return region
+        if not region or region == NATIONAL:
+            return region
+        kato = region_kato(region)  # KATO, ISO 3166-2 (KZ-AKT, KZ-15) or the platform's REF_AREA
+        if kato is None or not Region.objects.filter(kato=kato).exists():
+            raise forms.ValidationError(_("Unknown region: give its KATO code (e.g. 150000000), its ISO 3166-2 code "
+                                          "(e.g. KZ-AKT) or 'national'."))
+        return kato
 
 
 def _figure(key: str, cell: services.Cell, lang: str) -> dict:
@@ -171,8 +178,8 @@ GAP_PARAMETERS = [
     OpenApiParameter("kind", OpenApiTypes.STR, enum=list(KINDS), description="Only the figures of one theme"),
     OpenApiParameter("year", OpenApiTypes.STR, pattern=r"^(latest|[0-9]{4})$",
                      description="A year, or 'latest' (default): each region's latest year"),
-    OpenApiParameter("region", OpenApiTypes.STR, pattern=r"^([0-9]{9}|national)$",
-                     description="KATO code of a region, or 'national' for Kazakhstan; default: the 20 regions"),
+    OpenApiParameter("region", OpenApiTypes.STR,
+                     description=REGION_HELP + ", or 'national' for Kazakhstan; default: the 20 regions"),
 ]
 
 
@@ -281,7 +288,8 @@ class BBoxFilter(django_filters.CharFilter):
 
 class SettlementFilter(django_filters.FilterSet):
     bbox = BBoxFilter(max_length=120, help_text="min_lon,min_lat,max_lon,max_lat, e.g. 71.2,50.9,71.7,51.3")
-    region = django_filters.CharFilter(field_name="region__kato", max_length=9)
+    region = django_filters.CharFilter(field_name="region__kato", max_length=40, help_text=REGION_HELP,
+                                       method=lambda qs, name, value: filter_region_code(qs, name, value))
     district = django_filters.CharFilter(field_name="district__kato", max_length=9)
     type = django_filters.ChoiceFilter(choices=Settlement.Type.choices)
     q = django_filters.CharFilter(method="filter_name", max_length=60, help_text="Name contains (any language)")

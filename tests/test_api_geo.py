@@ -95,7 +95,21 @@ def test_gaps_by_kind_csv_and_geojson(api, gap_data):
         assert r["text"] == by_key[(r["region"], r["measure"])]["text"]
 
 
-@pytest.mark.parametrize("query", ["year=abc", "year=1800", "kind=wealth", "region=123", "region=999999999"])
+def test_gaps_and_settlements_take_iso_3166_2_codes(api, gap_data, osm):
+    """``region=`` on the geo API takes KATO, ISO 3166-2 alpha (KZ-AST) and numeric (KZ-71), like the rest of it."""
+    by_kato = api.get(f"/api/v1/gaps/?kind=poverty&region={ASTANA}").json()["results"]
+    assert [i["region"] for i in by_kato] == [ASTANA]
+    for code in ("KZ-AST", "KZ-71", "kz-ast"):
+        assert api.get(f"/api/v1/gaps/?kind=poverty&region={code}").json()["results"] == by_kato
+    ids = {s["id"] for s in results(api.get(f"/api/v1/settlements/?region={ASTANA}&limit=1000"))}
+    assert ids and {s["id"] for s in results(api.get("/api/v1/settlements/?region=KZ-AST&limit=1000"))} == ids
+    for url in ("/api/v1/gaps/?region=KZ-XXX", "/api/v1/settlements/?region=KZ-XXX"):
+        response = api.get(url)
+        assert response.status_code == 400 and "KZ-AKT" in json.dumps(response.json(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("query", ["year=abc", "year=1800", "kind=wealth", "region=123", "region=999999999",
+                                   "region=KZ-XXX", "region=" + "x" * 60])
 def test_bad_gap_queries_are_400(api, fresh_geo, query):
     response = api.get(f"/api/v1/gaps/?{query}")
     assert response.status_code == 400 and all(response.json().values())
