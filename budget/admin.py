@@ -21,6 +21,7 @@ from .models import (
     Bucket,
     CountResult,
     CriterionVerdict,
+    CycleCount,
     Cycle,
     ExpertAssignment,
     Implementation,
@@ -287,6 +288,13 @@ class CountResultAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
     list_display = ("cycle", "bucket", "rule", "num_votes", "money_spent", "money_left", "pb_sha256", "created_at")
     readonly_fields = ("cycle", "bucket", "rule", "budget", "num_votes", "winners", "tallies", "money_spent",
                        "money_left", "fairness", "pb_sha256", "pb_text", "created_by", "created_at")
+
+
+@admin.register(CycleCount)
+class CycleCountAdmin(ReadOnly, RegionScoped, admin.ModelAdmin):
+    list_display = ("cycle", "status", "done", "total", "user", "started_at", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = ("cycle", "status", "user", "started_at", "finished_at", "total", "done", "message", "errors")
 
 
 class MilestoneInline(admin.TabularInline):

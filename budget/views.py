@@ -9,7 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from geo.services import expire_stale
 from localization.core import safecells
 from localization.models import current_lang
 
@@ -38,6 +39,7 @@ from .models import (
     Ballot,
     Bucket,
     CountResult,
+    CycleCount,
     Cycle,
     Implementation,
     Proposal,
@@ -131,13 +133,38 @@ def cycle_close(request, pk):
     problem = services.close_problem(cycle)
     if request.method == "POST":
         try:
-            services.close_cycle(cycle, request.user)
+            job = services.start_count(cycle, request.user)  # a worker counts; this request only queues it
         except BudgetError as error:
             messages.error(request, error.message)
             return redirect("budget:cycle_detail", pk=cycle.pk)
-        messages.success(request, _("The votes were counted and the results published."))
-        return redirect("budget:results", pk=cycle.pk)
-    return render(request, "budget/close_confirm.html", {"cycle": cycle, "problem": problem})
+        return redirect("budget:count_detail", pk=job.pk)
+    running = cycle.counts.filter(finished_at__isnull=True).first()
+    return render(request, "budget/close_confirm.html", {"cycle": cycle, "problem": problem, "running": running})
+
+
+def _count_job(request, pk) -> CycleCount:
+    job = get_object_or_404(CycleCount.objects.select_related("cycle__region", "cycle__district"), pk=pk)
+    if not services.can_manage(request.user, job.cycle):
+        raise PermissionDenied
+    expire_stale(job)  # a count whose worker is gone shows as failed at once
+    return job
+
+
+@login_required
+def count_detail(request, pk):
+    """Progress of a count on the task queue; when it is done the results are one link away."""
+    job = _count_job(request, pk)
+    return render(request, "budget/count_detail.html", {
+        "job": job, "cycle": job.cycle, "status_url": reverse("budget:count_status", args=[job.pk])})
+
+
+@login_required
+@require_GET
+def count_status(request, pk):
+    job = _count_job(request, pk)
+    return JsonResponse({"status": job.status, "status_label": job.get_status_display(), "done": job.done,
+                         "total": job.total, "percent": job.percent, "finished": job.finished,
+                         "message": _(job.message) if job.message else "", "errors": len(job.errors or [])})
 
 
 # --------------------------------------------------------------------------------------------------- proposals

@@ -45,7 +45,7 @@ GRACE = 60
 #: The queue of jobs run in the process that started them (command line); no worker takes them.
 INLINE_QUEUE = "inline"
 #: Job rows the reaper looks after (status, started_at, finished_at, errors).
-JOB_MODELS = ["localization.ImportRun", "geo.SettlementImport", "geo.Recomputation"]
+JOB_MODELS = ["localization.ImportRun", "geo.SettlementImport", "geo.Recomputation", "budget.CycleCount"]
 HOST = socket.gethostname()[:40]
 
 

@@ -7,7 +7,8 @@ Django finds the models through this package, which imports every one of them:
 - ``residents``: :class:`ResidentProfile` (the IIN only as a keyed hash);
 - ``proposals``: :class:`Proposal` and :class:`Attachment`;
 - ``reviews``: :class:`ExpertAssignment`, the criteria and reason codes, :class:`Review` and :class:`CriterionVerdict`;
-- ``ballots``: :class:`Ballot`, :class:`BallotAudit` and :class:`CountResult`;
+- ``ballots``: :class:`Ballot`, :class:`BallotAudit`, :class:`CountResult` and :class:`CycleCount` (a count on the
+  task queue);
 - ``implementation``: :class:`Implementation` and :class:`Milestone`.
 
 Migrations refer to ``budget.models.attachment_path`` and ``budget.models.milestone_path``: keep them here.
@@ -16,7 +17,7 @@ from .cycles import STAGE_ORDER, Bucket, Category, Cycle, Sponsorship, Stage, St
 from .residents import ResidentProfile
 from .proposals import MAX_ATTACHMENT_BYTES, Attachment, Proposal, attachment_path
 from .reviews import FAIL_REASONS, Criterion, CriterionVerdict, ExpertAssignment, Reason, Review
-from .ballots import Ballot, BallotAudit, CountResult
+from .ballots import Ballot, BallotAudit, CountResult, CycleCount
 from .implementation import Implementation, Milestone, milestone_path
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Bucket",
     "Category",
     "CountResult",
+    "CycleCount",
     "Criterion",
     "CriterionVerdict",
     "Cycle",

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from geo.models import GeoJob
 from localization.models import District
 
 from .cycles import Bucket, Cycle
@@ -109,3 +110,19 @@ class CountResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket} ({self.rule})"
+
+
+class CycleCount(GeoJob):
+    """One request to count a cycle's votes, run by a worker on the task queue; its page polls the progress.
+
+    The count itself (:func:`budget.services.close_cycle`) is idempotent: a second request for a counted cycle
+    finds the results already there."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="counts", verbose_name=_("cycle"))
+
+    class Meta(GeoJob.Meta):
+        verbose_name = _("count of the votes")
+        verbose_name_plural = _("counts of the votes")
+
+    def __str__(self) -> str:
+        return f"{self.cycle} ({self.get_status_display()})"

@@ -90,9 +90,11 @@ from .counting import (
     close_cycle,
     close_problem,
     count_bucket,
+    count_job,
     export_pb,
     fairness_rows,
     pb_project_id,
+    start_count,
 )
 from .notifications import (
     notify_proposal_received,
@@ -130,6 +132,7 @@ __all__ = [
     "close_cycle",
     "close_problem",
     "count_bucket",
+    "count_job",
     "decode_iin",
     "edit_problem",
     "eligibility_day",
@@ -158,6 +161,7 @@ __all__ = [
     "resolve_co_applicants",
     "review_queue",
     "set_stage",
+    "start_count",
     "settlement_context",
     "sex_code",
     "submission_problem",

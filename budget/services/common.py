@@ -23,6 +23,11 @@ class BudgetError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def job_message(self) -> str:
+        """What a failed job's row says (:func:`jobs.execution.fail_row`): the translated message alone."""
+        return self.message
+
 
 # --------------------------------------------------------------------------------------------------- permissions
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from config.lazy import lazy
 
 from .. import tasks
-from ..models import Ballot, Bucket, CountResult, Cycle, Implementation, Proposal
+from ..models import Ballot, Bucket, CountResult, Cycle, CycleCount, Implementation, Proposal
 from .common import BudgetError
 from .cycles import ensure_frozen
 
@@ -122,8 +123,9 @@ def close_problem(cycle: Cycle) -> BudgetError | None:
     return None
 
 
-def close_cycle(cycle: Cycle, user=None) -> list[CountResult]:
-    """Count every bucket with the frozen rule and store the results (idempotent: a counted cycle is kept)."""
+def close_cycle(cycle: Cycle, user=None, progress=None) -> list[CountResult]:
+    """Count every bucket with the frozen rule and store the results (idempotent: a counted cycle is kept).
+    ``progress(done)`` is called after each bucket (the job's progress counter)."""
     with transaction.atomic():
         locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
         problem = close_problem(locked)
@@ -132,13 +134,46 @@ def close_cycle(cycle: Cycle, user=None) -> list[CountResult]:
         ensure_frozen(locked)
         if locked.closed_at is not None:
             return list(locked.results.order_by("bucket_id"))
-        results = [count_bucket(locked, bucket, user) for bucket in locked.buckets.order_by("id")]
+        results = []
+        for bucket in locked.buckets.order_by("id"):
+            results.append(count_bucket(locked, bucket, user))
+            if progress is not None:
+                progress(len(results))
         now = timezone.now()
         Cycle.objects.filter(pk=locked.pk).update(closed_at=now)
         transaction.on_commit(lambda: tasks.notify.enqueue("results", locked.pk))
     cycle.closed_at = now
     cycle.frozen_at = locked.frozen_at
     return results
+
+
+def start_count(cycle: Cycle, user=None) -> CycleCount:
+    """Queue the count of ``cycle`` for a worker (never in the web request) and return its job row, whose page
+    polls the progress. Refused at once (BudgetError) before the voting has closed; a count already queued or
+    running for the cycle is returned instead of a second one."""
+    from geo.services import expire_stale, run_job
+
+    problem = close_problem(cycle)
+    if problem:
+        raise problem
+    for job in cycle.counts.filter(finished_at__isnull=True):
+        expire_stale(job)  # a job whose worker is gone is failed here, and a new one may start
+        if not job.finished:
+            return job
+    job = CycleCount.objects.create(cycle=cycle, user=user if user is not None and user.is_authenticated else None,
+                                    total=cycle.buckets.count())
+    run_job(job, count_job)
+    job.refresh_from_db()
+    return job
+
+
+def count_job(job: CycleCount) -> None:
+    """The body of a count on the task queue (in one transaction: a worker killed mid-count leaves no result)."""
+    from jobs.runner import update_row
+
+    update_row(job, message=gettext_noop("Counting the votes"))
+    close_cycle(job.cycle, job.user, progress=lambda done: update_row(job, done=done))
+    update_row(job, done=job.total)
 
 
 def fairness_rows(result: CountResult) -> list[dict]:

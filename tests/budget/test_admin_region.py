@@ -147,6 +147,7 @@ def build_region(kato: str, n: int, shared) -> dict:
     rows[bm.CountResult] = bm.CountResult.objects.create(
         cycle=cycle, bucket=bucket, rule="greedy", budget=1, num_votes=1, money_spent=0, money_left=1, pb_text="x",
         pb_sha256="0" * 64)
+    rows[bm.CycleCount] = bm.CycleCount.objects.create(cycle=cycle, total=1)
     implementation = rows[bm.Implementation] = bm.Implementation.objects.create(proposal=proposal,
                                                                                 money_planned=1_000_000)
     rows[bm.Milestone] = bm.Milestone.objects.create(implementation=implementation, date=dt.date(2026, 1, 1),
