@@ -164,3 +164,46 @@ def test_web_import_of_the_foreign_repository_as_a_zip(client, make_user, settin
     assert run.rows_created == 16 and run.files_total == 4
     html = client.get(response["Location"]).content.decode()
     assert "столбец &#x27;Территория&#x27; прочитан как столбец региона" in html or "столбец 'Территория' прочитан" in html
+
+
+STRUCTURE_SPECIFIC = """<?xml version="1.0" encoding="UTF-8"?>
+<message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
+  xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
+  xmlns:ns1="urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=IAEG-SDGs:SDG(1.0):ObsLevelDim:AllDimensions"
+  xmlns:common="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <message:Header><message:ID>T1</message:ID><message:Test>true</message:Test>
+    <message:Prepared>2024-01-01T00:00:00</message:Prepared><message:Sender id="KZ"/>
+    <message:Structure structureID="SDG" dimensionAtObservation="AllDimensions"
+      namespace="urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=IAEG-SDGs:SDG(1.0):ObsLevelDim:AllDimensions">
+      <common:Structure><Ref agencyID="IAEG-SDGs" id="SDG" version="1.0"/></common:Structure></message:Structure>
+  </message:Header>
+  <message:DataSet ss:structureRef="SDG" xsi:type="ns1:DataSetType" ss:dataScope="DataStructure">
+    <Obs INDICATOR="C060101" REF_AREA="KZ" SEX="_T" TIME_PERIOD="2020" OBS_VALUE="95.1"/>
+    <Obs INDICATOR="C060101" REF_AREA="KZ-AKT" SEX="_T" TIME_PERIOD="2021" OBS_VALUE="88.25"/>
+    <Obs INDICATOR="C010A01" REF_AREA="KZ" SEX="F" TIME_PERIOD="2021" OBS_VALUE="12"/>
+  </message:DataSet>
+</message:StructureSpecificData>
+"""
+
+
+@pytest.mark.parametrize("code, expected", [("1.4.1", "1-4-1"), ("C060101", "6-1-1"), ("C010A01", "1-a-1"),
+                                            ("C170301", "17-3-1"), ("17.3.1.3", "17-3-1-3")])
+def test_sdmx_indicator_codes_of_the_global_sdg_structure(code, expected):
+    from localization.core.opensdg.sdmxml import indicator_id
+
+    assert indicator_id(code) == expected
+
+
+def test_a_structure_specific_sdmx_message_without_its_dsd_is_read(tmp_path):
+    """The global SDG structure-specific layout (observations as attributes, no DSD at hand) reads like generic."""
+    from localization.core.opensdg.sdmxml import sdmx_to_csv
+
+    path = tmp_path / "sdg.xml"
+    path.write_text(STRUCTURE_SPECIFIC, encoding="utf-8")
+    texts, errors = sdmx_to_csv(path, "sdmx/sdg.xml", "x")
+    assert errors == []
+    assert dict(texts) == {
+        "1-a-1": "Year,REF_AREA,SEX,Value\n2021,KZ,F,12\n",
+        "6-1-1": "Year,REF_AREA,SEX,Value\n2020,KZ,,95.1\n2021,KZ-AKT,,88.25\n",
+    }

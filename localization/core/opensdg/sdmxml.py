@@ -4,6 +4,7 @@ first use, so CSV-only imports never load it."""
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,21 @@ from .write import format_values
 
 
 _SDMX_TOTALS = ("_T", "_Z")
+#: The global SDG data structure (IAEG-SDGs:SDG) codes an indicator C + goal + target + indicator, two characters
+#: each: ``C060101`` → 6.1.1; a lettered target is written ``0A``/``0a`` (1.a.1 → ``C010A01``).
+_SDG_DSD_CODE = re.compile(r"^C(\d{2})([0-9][0-9A-Za-z])(\d{2})$")
+
+
+def indicator_id(code: str) -> str:
+    """An SDMX ``INDICATOR`` code as an Open SDG indicator id: ``1.4.1`` → ``1-4-1``, ``C060101`` → ``6-1-1``,
+    ``C010A01`` → ``1-a-1``; anything else with dots turned to dashes."""
+    code = str(code).strip()
+    found = _SDG_DSD_CODE.match(code)
+    if found:
+        goal, target, number = found.groups()
+        target = str(int(target)) if target.isdigit() else target[1].lower()
+        return f"{int(goal)}-{target}-{int(number)}"
+    return code.replace(".", "-")
 _SDMX_DROP = ("FREQ", "TIME_PERIOD", "INDICATOR", "value")
 
 
@@ -23,7 +39,7 @@ def sdmx_to_csv(path, rel: str, default_id: str) -> tuple[list[tuple[str, str]],
     """An SDMX-ML data message (SDMX 2.1 generic or structure-specific, read with the ``sdmx1`` library) as Open SDG
     CSV texts, one per indicator: ``TIME_PERIOD`` → Year, observation value → Value, every other dimension and
     attribute a column, totals (``_T``/``_Z``) empty. Indicators come from an ``INDICATOR`` dimension (``1.4.1`` →
-    ``1-4-1``) or, without one, from the file name. Returns ``([(indicator_id, csv_text)], errors)``."""
+    ``1-4-1``; the global SDG structure's ``C060101`` → ``6-1-1``) or, without one, from the file name. Returns ``([(indicator_id, csv_text)], errors)``."""
     try:
         import sdmx  # sdmx1; imported here so that CSV-only imports never load it
     except ImportError:  # pragma: no cover - a declared dependency
@@ -56,7 +72,7 @@ def sdmx_to_csv(path, rel: str, default_id: str) -> tuple[list[tuple[str, str]],
     out = []
     groups = df.groupby("INDICATOR", sort=True) if "INDICATOR" in df else [(default_id, df)]
     for inid, part in groups:
-        inid = str(inid).replace(".", "-")
+        inid = indicator_id(inid)
         buf = io.StringIO()
         part[["Year", *dims, "Value"]].to_csv(buf, index=False, lineterminator="\n")
         out.append((inid, buf.getvalue()))
