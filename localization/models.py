@@ -306,6 +306,8 @@ class Indicator(Trilingual, models.Model):
     value_min = models.FloatField(_("lowest allowed value"), null=True, blank=True)
     value_max = models.FloatField(_("highest allowed value"), null=True, blank=True)
     responsible_body = models.CharField(_("responsible body"), max_length=300, blank=True)
+    responsible_body_kk = models.CharField(_("responsible body (Kazakh)"), max_length=300, blank=True)
+    responsible_body_ru = models.CharField(_("responsible body (Russian)"), max_length=300, blank=True)
     series_breaks = models.JSONField(_("series breaks"), default=list, blank=True, help_text=_("Years in which the definition changed."))
     customisation = models.CharField(_("relation to the global indicator"), max_length=40, blank=True)
     reporting_status = models.CharField(_("reporting status"), max_length=20, blank=True)
@@ -327,6 +329,12 @@ class Indicator(Trilingual, models.Model):
     @property
     def unit_label(self) -> str:
         return self.unit_in(current_lang())
+
+    @property
+    def responsible_label(self) -> str:
+        """The responsible body in the reader's language (English, the canonical field, when not translated)."""
+        lang = current_lang()
+        return (getattr(self, f"responsible_body_{lang}", "") if lang in ("kk", "ru") else "") or self.responsible_body
 
     def unit_in(self, lang: str) -> str:
         """The unit in ``lang`` from the unit catalogue (``localization.core.units``), whatever form the data gave."""

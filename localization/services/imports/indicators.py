@@ -16,17 +16,21 @@ from .common import BATCH, FileRejected, References, opensdg
 # indicators from meta + translations
 
 
-def _en(repo: opensdg.Repository, key) -> str:
-    """English text of a metadata value (a translation key such as ``sources.1-2-1-source_data_1`` or text)."""
+def _en(repo: opensdg.Repository, key, lang: str = "en") -> str:
+    """English (or ``lang``) text of a metadata value (a translation key such as ``sources.1-2-1-source_data_1``
+    or text)."""
     if not key:
         return ""
     if not isinstance(key, str):
         return str(key)
-    text = repo.translate(key, "en")
+    text = repo.translate(key, lang)
     if text == key and "." in key and " " not in key:
         return ""  # an untranslated key is not text to show
     return " ".join(text.split())
 
+
+#: The responsible body's fields and the language each is read in (the metadata's ``source_implementation_1``).
+RESPONSIBLE_FIELDS = {"responsible_body": "en", "responsible_body_kk": "kk", "responsible_body_ru": "ru"}
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _KAZAKH = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
@@ -55,7 +59,7 @@ class IndicatorPlan:
     code: str
     values: dict
     targets: list[int]
-    responsible: str
+    responsible: dict  # {field name: text}: the responsible body in en (``responsible_body``), kk and ru
 
 
 def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: References, path: str) -> IndicatorPlan:
@@ -99,8 +103,11 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
         "global_indicator_id": global_pk,
     }
     target_pk = refs.targets.get(f"{parts[0]}.{parts[1]}")
-    return IndicatorPlan(indicator_id, values, [target_pk] if target_pk else [],
-                         _en(repo, meta.get("source_implementation_1"))[:300])
+    key = meta.get("source_implementation_1")
+    responsible = {field: _en(repo, key, lang)[:300] for field, lang in RESPONSIBLE_FIELDS.items()}
+    if responsible["responsible_body"] == "":
+        responsible = {}
+    return IndicatorPlan(indicator_id, values, [target_pk] if target_pk else [], responsible)
 
 
 def apply_indicators(plans: list[IndicatorPlan], refs: References, *, user, reason: str) -> dict[str, Indicator]:
@@ -112,16 +119,17 @@ def apply_indicators(plans: list[IndicatorPlan], refs: References, *, user, reas
     for plan in plans:
         cached = refs.indicators.get(plan.code)
         if cached is None:
-            indicator = Indicator(code=plan.code, responsible_body=plan.responsible, **plan.values)
+            indicator = Indicator(code=plan.code, **plan.responsible, **plan.values)
             new.append(indicator)
         else:
             indicator = copy.copy(cached)
             # An import fills and corrects, it never blanks: a repository without meta/ or translations/ (such as
             # an Aimaq download) leaves the titles, units and links it does not carry as they are.
             diff = [k for k, v in plan.values.items() if v not in ("", None) and getattr(indicator, k) != v]
-            if plan.responsible and not indicator.responsible_body:
-                indicator.responsible_body = plan.responsible
-                diff.append("responsible_body")
+            for field, text in plan.responsible.items():  # filled while empty: an officer's wording stays
+                if text and not getattr(indicator, field):
+                    setattr(indicator, field, text)
+                    diff.append(field)
             for key in diff:
                 if key in plan.values:
                     setattr(indicator, key, plan.values[key])
