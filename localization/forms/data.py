@@ -218,7 +218,7 @@ class ApiValueForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    indicator = indicator_field()
+    indicator = indicator_field(widget=forms.HiddenInput)  # chosen beforehand in the searchable picker
     file = forms.FileField(
         label=_("File"),
         help_text=_("CSV or XLSX in the Open SDG layout: Year, disaggregation columns, REF_AREA with your region's code, Value."),

@@ -254,12 +254,13 @@ def data_region_values(request, kato: str):
     return render(request, "localization/data/region_values.html", context)
 
 
-def _picker(request, region: Region, *, error: str = "", status: int = 200):
-    """Step 1 of value entry: a searchable list of the indicators (``?q=``, and filtered as one types)."""
+def _picker(request, region: Region, *, error: str = "", status: int = 200, upload: bool = False):
+    """Step 1 of value entry and of an upload: a searchable list of the indicators (``?q=``, and filtered as one
+    types); each links to step 2 on the same page (``?indicator=<code>``)."""
     query = request.GET.get("q", "").strip()[:100]
     indicators = search(Indicator.objects.select_related("goal").order_by("sort_key"), query)
     return render(request, "localization/data/value_picker.html", {
-        "region": region, "indicators": indicators, "query": query, "error": error}, status=status)
+        "region": region, "indicators": indicators, "query": query, "error": error, "upload": upload}, status=status)
 
 
 def _entry_form(indicator: Indicator | None, data=None):
@@ -341,7 +342,13 @@ def data_value_template(request, kato: str, code: str, fmt: str):
 @login_required
 def data_value_upload(request, kato: str):
     region = _region_for_edit(request, kato)
-    form = UploadForm(request.POST or None, request.FILES or None, initial={"indicator": request.GET.get("indicator")})
+    code = (request.POST.get("indicator") if request.method == "POST" else request.GET.get("indicator")) or ""
+    indicator = Indicator.objects.filter(code=code).first() if code else None
+    if indicator is None:  # step 1: the searchable picker (no 274-option select)
+        if request.method == "POST" or code:
+            return _picker(request, region, error=_("Choose an indicator from the list."), upload=True)
+        return _picker(request, region, upload=True)
+    form = UploadForm(request.POST or None, request.FILES or None, initial={"indicator": indicator.code})
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -357,7 +364,8 @@ def data_value_upload(request, kato: str):
             for warning in result.warnings:
                 messages.warning(request, warning)
             return redirect("data_region_values", kato=region.kato)
-    return render(request, "localization/data/value_upload.html", {"region": region, "form": form, "report": report})
+    return render(request, "localization/data/value_upload.html",
+                  {"region": region, "form": form, "report": report, "indicator": indicator})
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -137,3 +137,15 @@ def test_template_download_round_trips_through_the_upload(client, akim):
 def test_template_download_needs_the_region_right(client, imported, make_user):
     client.force_login(make_user("akim-astana", role="akimat", region=ASTANA))
     assert client.get(en("data_value_template", ABAI, "1-2-1")).status_code == 403
+
+
+def test_the_upload_starts_with_the_searchable_picker_not_a_long_select(client, akim):
+    client.force_login(akim)
+    html = client.get(en("data_value_upload", ABAI) + "?q=1.2.1").content.decode()
+    assert 'id="indicator-picker"' in html and "<select" not in html
+    assert 'href="?indicator=1-2-1"' in html
+    html = client.get(en("data_value_upload", ABAI) + "?indicator=1-2-1").content.decode()
+    assert 'type="hidden" name="indicator" value="1-2-1"' in html and "<select" not in html
+    assert en("data_value_template", ABAI, "1-2-1") in html  # the template for the chosen indicator, one tap away
+    missing = client.get(en("data_value_upload", ABAI) + "?indicator=99-9-9").content.decode()
+    assert "Choose an indicator from the list." in missing and 'id="indicator-picker"' in missing
