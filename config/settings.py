@@ -130,6 +130,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # a test suite run in parallel (pytest-xdist): one Redis database per test worker, since the tests empty the
+    # cache between tests (FLUSHDB) and must not empty each other's sessions; worker processes they start inherit it
+    from urllib.parse import urlsplit, urlunsplit
+
+    _worker, _url = int(os.environ["PYTEST_XDIST_WORKER"][2:] or 0), urlsplit(REDIS_URL)
+    _db = _url.path.strip("/")
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{(int(_db) if _db.isdigit() else 0) + 1 + _worker}"))
 if REDIS_URL:
     CACHES = {
         "default": {
