@@ -152,8 +152,12 @@ def _count_job(request, pk) -> CycleCount:
 
 @login_required
 def count_detail(request, pk):
-    """Progress of a count on the task queue; when it is done the results are one link away."""
+    """Progress of a count on the task queue (the page reloads itself when the job ends); a finished count leads
+    straight to the published results."""
     job = _count_job(request, pk)
+    if job.status == CycleCount.Status.DONE:
+        messages.success(request, _("The votes were counted and the results published."))
+        return redirect("budget:results", pk=job.cycle_id)
     return render(request, "budget/count_detail.html", {
         "job": job, "cycle": job.cycle, "status_url": reverse("budget:count_status", args=[job.pk])})
 

@@ -56,7 +56,6 @@ NATIONAL_COLUMNS = ["year", "value", "status", "source", "note", "bound", "perio
 SUSPECT_COLUMNS = ["region", "year", "value", "source"]
 _FIELDS = ["region__kato", "territory", "year", "unit", "series", "value", "status", "source_file", "source_line",
            "source_note", "area_code", "dims", "suspect"]
-_STATUS_RANK = {"official": 0, "verified": 1, "estimate": 2, "unverified": 3}
 
 
 def _empty(columns) -> pd.DataFrame:
@@ -86,7 +85,7 @@ def indicator_series(code: str, dims: str = "", *, preview: bool = False) -> Ser
       population-weighted mean of the pre-2022 rates (rates only; other units stay "no data");
     * values of other old territories (South Kazakhstan before 2018) are kept in ``Series.other`` only.
     """
-    from localization.services.status import StatusBoard, is_total
+    from localization.services.status import STATUS_RANK, StatusBoard, is_total
 
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
@@ -107,9 +106,9 @@ def indicator_series(code: str, dims: str = "", *, preview: bool = False) -> Ser
         in_unit = df[df["unit"] == unit]
         series = "" if (in_unit["series"] == "").any() else in_unit["series"].value_counts().idxmax()
     df = df[(df["unit"] == unit) & (df["series"] == series)].copy()
-    # one row per territory version and year: the undisaggregated row first, then the best verified
-    df["_rank"] = [(d != "", _STATUS_RANK.get(s, 9)) for d, s in zip(df["dims"], df["status"])]
-    df = df.sort_values("_rank", kind="stable").drop_duplicates(["region__kato", "area_code", "territory", "year"])
+    # one row per territory version and year, chosen as the statuses choose (status.py ``_pick``): the
+    # undisaggregated row first, then the best verified, then the area code
+    df["_rank"] = [(d != "", STATUS_RANK.get(s, 9), a) for d, s, a in zip(df["dims"], df["status"], df["area_code"])]
     df = df.sort_values("_rank", kind="stable").drop_duplicates(["region__kato", "territory", "year"])
     df["source"] = [value_source(f, ln, n, s) for f, ln, n, s in
                     zip(df["source_file"], df["source_line"], df["source_note"], df["status"])]

@@ -45,7 +45,8 @@ DEFAULT_TARGET_YEAR = 2030
 NATIONAL_AREA_CODES = ("", "KZ")
 
 # Verification rank when two rows give the same region and year (different source area codes).
-_RANK = {"official": 0, "verified": 1, "estimate": 2, "unverified": 3}
+#: Which of two values for the same place and year wins (also read by the maps, geo.services.series).
+STATUS_RANK = _RANK = {"official": 0, "verified": 1, "estimate": 2, "unverified": 3}
 
 STATUS_LABELS = {
     "target_achieved": gettext_lazy("Target achieved"),

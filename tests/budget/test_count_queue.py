@@ -39,6 +39,9 @@ def test_the_request_queues_the_count_and_a_worker_runs_it(client, voted, office
     job = CycleCount.objects.get(cycle=cycle)
     assert response.status_code == 302 and response["Location"] == url("budget:count_detail", job.pk)
     assert job.status == CycleCount.Status.PENDING and not CountResult.objects.exists()  # nothing counted in the request
+    with translation.override("en"):
+        waiting = client.get(url("budget:count_detail", job.pk)).content.decode()
+    assert 'id="job-progress"' in waiting and "A worker is counting the votes" in waiting
     assert client.get(url("budget:count_status", job.pk)).json()["finished"] is False
     # a second click while it waits finds the same job
     client.post(url("budget:cycle_close", cycle.pk))
@@ -53,8 +56,8 @@ def test_the_request_queues_the_count_and_a_worker_runs_it(client, voted, office
     assert result.winners[0] == proposals[1].pk and result.num_votes == 4
     status = client.get(url("budget:count_status", job.pk)).json()
     assert status["finished"] is True and status["percent"] == 100
-    page = client.get(url("budget:count_detail", job.pk)).content.decode()
-    assert url("budget:results", cycle.pk) in page
+    done = client.get(url("budget:count_detail", job.pk))  # a finished count leads to the results
+    assert done.status_code == 302 and done["Location"] == url("budget:results", cycle.pk)
 
 
 def test_a_count_refused_in_the_worker_fails_with_the_message_in_the_starters_language(client, voted, officer,
