@@ -28,6 +28,34 @@ def propose(cycle, author, *, title="Playground", cost=10_000_000, point=INSIDE_
     return services.submit_proposal(cycle, author, data, **kwargs)
 
 
+def en_url(name, *args):
+    """A page's URL in English (the language the tests read messages in)."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("en"):
+        return reverse(name, args=args)
+
+
+def voted_cycle(make_cycle, make_resident, expert_for, *, ballots: int, choice: int):
+    """A cycle in voting with three admitted proposals (1, 2, 3 M tenge) and ``ballots`` ballots for proposal
+    ``choice``: (cycle, bucket, proposals, voters)."""
+    from budget.models import Stage
+
+    cycle = make_cycle()
+    expert = expert_for(cycle)
+    proposals = [propose(cycle, make_resident(), title=f"Project {i}", cost=(i + 1) * 1_000_000) for i in range(3)]
+    move(cycle, Stage.REVIEW)
+    for p in proposals:
+        admit(p, expert)
+    move(cycle, Stage.VOTING)
+    bucket = cycle.buckets.get()
+    voters = [make_resident() for _ in range(ballots)]
+    for voter in voters:
+        services.cast_ballot(bucket, voter, [proposals[choice].pk])
+    return cycle, bucket, proposals, voters
+
+
 def all_pass():
     return {c: (True, Reason.MEETS) for c in Criterion.values}
 

@@ -6,28 +6,15 @@ from django.utils import translation
 
 from budget import services
 from budget.models import CountResult, CycleCount, Stage
-from tests.budget.helpers import admit, move, propose
+from tests.budget.helpers import en_url, move, voted_cycle
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name, *args):
-    with translation.override("en"):
-        return reverse(name, args=args)
+url = en_url
 
 
 @pytest.fixture
 def voted(make_cycle, make_resident, expert_for):
-    cycle = make_cycle()
-    expert = expert_for(cycle)
-    proposals = [propose(cycle, make_resident(), title=f"Project {i}", cost=(i + 1) * 1_000_000) for i in range(3)]
-    move(cycle, Stage.REVIEW)
-    for p in proposals:
-        admit(p, expert)
-    move(cycle, Stage.VOTING)
-    bucket = cycle.buckets.get()
-    for _ in range(4):
-        services.cast_ballot(bucket, make_resident(), [proposals[1].pk])
+    cycle, _, proposals, _ = voted_cycle(make_cycle, make_resident, expert_for, ballots=4, choice=1)
     return cycle, proposals
 
 

@@ -1,35 +1,17 @@
 """Tallies stay hidden from everyone until voting closes: pages, exports and the admin."""
 import pytest
 from django.contrib.auth.models import Permission
-from django.urls import reverse
-from django.utils import translation
 
-from budget import services
 from budget.models import CountResult, Stage
-from tests.budget.helpers import admit, move, propose
+from tests.budget.helpers import en_url, move, voted_cycle
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name, *args):
-    with translation.override("en"):
-        return reverse(name, args=args)
+url = en_url
 
 
 @pytest.fixture
 def voted(make_cycle, make_resident, expert_for):
-    cycle = make_cycle()
-    expert = expert_for(cycle)
-    proposals = [propose(cycle, make_resident(), title=f"Project {i}", cost=(i + 1) * 1_000_000) for i in range(3)]
-    move(cycle, Stage.REVIEW)
-    for p in proposals:
-        admit(p, expert)
-    move(cycle, Stage.VOTING)
-    bucket = cycle.buckets.get()
-    voters = [make_resident() for _ in range(5)]
-    for voter in voters:
-        services.cast_ballot(bucket, voter, [proposals[0].pk])
-    return cycle, bucket, proposals, voters
+    return voted_cycle(make_cycle, make_resident, expert_for, ballots=5, choice=0)
 
 
 def test_no_tallies_before_close(client, voted, make_user):
