@@ -54,7 +54,7 @@ SERIES_COLUMNS = ["region", "year", "value", "bound", "status", "source", "note"
 OTHER_COLUMNS = ["region", "year", "value", "territory", "source"]
 NATIONAL_COLUMNS = ["year", "value", "status", "source", "note", "bound", "period"]
 SUSPECT_COLUMNS = ["region", "year", "value", "source"]
-_FIELDS = ["region__kato", "territory", "year", "unit", "series", "value", "status", "source_file", "source_line",
+_FIELDS = ["region__kato", "region_id", "territory", "year", "unit", "series", "value", "status", "source_file", "source_line",
            "source_note", "area_code", "dims", "suspect"]
 
 
@@ -85,7 +85,7 @@ def indicator_series(code: str, dims: str = "", *, preview: bool = False) -> Ser
       population-weighted mean of the pre-2022 rates (rates only; other units stay "no data");
     * values of other old territories (South Kazakhstan before 2018) are kept in ``Series.other`` only.
     """
-    from localization.services.status import STATUS_RANK, StatusBoard, is_total
+    from localization.services.status import STATUS_RANK, Row, choose_headline, is_total
 
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
@@ -98,7 +98,12 @@ def indicator_series(code: str, dims: str = "", *, preview: bool = False) -> Ser
     if not rows:
         return _empty_series(indicator.unit)
     df = pd.DataFrame(rows)
-    headline = StatusBoard([indicator], preview=preview).headline(indicator) if not dims else None
+    headline = None
+    if not dims:  # the statuses' choice, from the rows they would read (today's units only; no second query)
+        candidates = [Row(indicator.pk, r["region_id"], r["area_code"], r["territory"], r["year"], r["unit"],
+                          r["series"], r["value"], r["status"], r["source_file"], r["source_line"], r["source_note"],
+                          r["dims"], r["suspect"]) for r in rows]
+        headline = choose_headline(indicator, [c for c in candidates if c.region_id is None or not c.former_unit])
     if headline is not None:
         unit, series = headline
     else:  # a disaggregation, or no national/current row to choose by: the most common unit, then series
