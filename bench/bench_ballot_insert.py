@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_ballot_insert.py [--http-seconds 20] [--n 1500]
 
-One stored ballot = one ``budget_ballot`` row, its 1-2 ``budget_ballot_choices`` rows and one
+One stored ballot = one ``budget_ballot`` row (with its receipt hash), its 1-2 ``budget_ballot_choices`` rows and one
 ``budget_ballotaudit`` row, committed in one transaction (that is what budget.services.voting._store_ballot writes).
 Measured on the scratch database aimaq_bench (PostgreSQL on 127.0.0.1, synchronous_commit as configured),
 fresh voters for every row:
@@ -21,6 +21,7 @@ Bounded: every phase has a count and a time cap; < 3 minutes; cleans up.
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import random
 import sys
@@ -120,7 +121,7 @@ def _sql():
     through = Ballot.choices.through
     return {
         "ballot": f'INSERT INTO "{Ballot._meta.db_table}" (cycle_id, bucket_id, voter_hash, voter_district_id, '
-                  f'channel, entered_by_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, NULL, %s, %s) '
+                  f'channel, entered_by_id, created_at, updated_at, receipt_hash) VALUES (%s, %s, %s, %s, %s, NULL, %s, %s, %s) '
                   f'RETURNING id',
         "choices": f'INSERT INTO "{through._meta.db_table}" (ballot_id, proposal_id) VALUES (%s, %s)',
         "audit": f'INSERT INTO "{BallotAudit._meta.db_table}" (cycle_id, bucket_id, channel, action, actor_id, at) '
@@ -141,6 +142,7 @@ def phase_raw(slots: Slots, n: int, cap: float, rng, *, connections: int = 1) ->
     world = slots.world
     pairs = slots.pairs(n, rng)
     from budget.services import ballot_voter_hash
+    from budget.services.voting import new_receipt_code, receipt_hash
     shares = [pairs[i::connections] for i in range(connections)]
     counts = [0] * connections
     conns = [_connect() for _ in range(connections)]
@@ -155,7 +157,8 @@ def phase_raw(slots: Slots, n: int, cap: float, rng, *, connections: int = 1) ->
             with conn.transaction():
                 ballot_id = conn.execute(sql["ballot"], (world.cycle_id, bucket_id,
                                                          ballot_voter_hash(resident.iin_hash, bucket_id),
-                                                         world.district_id, "online", now, now)).fetchone()[0]
+                                                         world.district_id, "online", now, now,
+                                                         receipt_hash(new_receipt_code()))).fetchone()[0]
                 with conn.cursor() as cur:
                     cur.executemany(sql["choices"], [(ballot_id, c) for c in choices])
                 conn.execute(sql["audit"], (world.cycle_id, bucket_id, resident.user_id, now))
@@ -175,6 +178,7 @@ def phase_raw_batch(slots: Slots, n: int, cap: float, rng, batch: int = 500) -> 
     world = slots.world
     pairs = slots.pairs(n, rng)
     from budget.services import ballot_voter_hash
+    from budget.services.voting import new_receipt_code, receipt_hash
     done = 0
     conn = _connect()
     t_cap = time.monotonic() + cap
@@ -186,7 +190,8 @@ def phase_raw_batch(slots: Slots, n: int, cap: float, rng, batch: int = 500) -> 
         now = dt.datetime.now(dt.timezone.utc)
         with conn.transaction(), conn.cursor() as cur:
             cur.executemany(sql["ballot"], [
-                (world.cycle_id, b, ballot_voter_hash(r.iin_hash, b), world.district_id, "online", now, now)
+                (world.cycle_id, b, ballot_voter_hash(r.iin_hash, b), world.district_id, "online", now, now,
+                 receipt_hash(new_receipt_code()))
                 for r, b, _c in chunk], returning=True)
             ids = []
             while True:
@@ -262,6 +267,12 @@ def main() -> int:
             f"load average before {result.loadavg_before})")
         bench.stop_gunicorn()  # the in-process phases get the machine to themselves
 
+        if os.environ.get("BENCH_PROFILE"):  # developers: where the in-process POST spends its time
+            import cProfile
+            import pstats
+            prof = cProfile.Profile()
+            prof.runcall(phase_django, slots, 200, 25, rng)
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
         measured("django", phase_django, slots, args.n, 25, rng, note="(POST only, test client, one thread)")
         measured("service", phase_service, slots, args.n, 25, rng, note="(services.cast_ballot, one thread)")
         measured("raw", phase_raw, slots, args.n, 15, rng, note="(psycopg, 1 connection, 1 transaction per ballot)")
