@@ -63,17 +63,22 @@ How the implementation stays exact and fast
   within a rigorous error margin of the best one, and every affordability test
   inside the margin, is re-decided with exact rationals. The payment that is
   charged is always exact (``mes`` never decides anything on a float).
-* Add1 (:func:`_add1_by_bounds`, used by :func:`mes_add1`) needs the MES outcome
-  at t_k = budget/n + k for k = 0, 1, ... until it stops. Each exact run
-  (:class:`_TrackedRun`) also returns a lower bound on how far the per-voter
-  budget can grow before the outcome can change (budgets are affine in it while
-  the winners and their poor/rich splits stay; a rival's advantage is a concave
-  piecewise-linear function whose first root Newton steps find exactly; exact
-  ties are decided in rationals), and the next run is at the first t_k past that
-  bound. The older engine (vectorised float runs with proofs, :class:`_Batch`,
-  and certified skipping) is kept as ``_add1_indices(P, jump=True)`` and the
-  plain one-by-one stepping as ``jump=False``; tests compare all three, and
-  stepping with pabutools.
+* Add1 (:func:`_add1_gallop`, used by :func:`mes_add1`) needs the MES outcome
+  at t_k = budget/n + k for k = 0, 1, ... until it stops. Every unit k is
+  either run exactly or lies in a stretch [k_a, k_b] that a *certifying* run at
+  k_b proves to give the outcome of k_a: with the winners' sequence fixed, every
+  budget is non-decreasing in t and every price per unit of cost
+  non-increasing, so if the run at k_b picks the same winners and, in every
+  round, every rival is dearer at k_b than the round's winner was at k_a, no t
+  in between can differ (:class:`_Run` with ``base``). Stretches double after a
+  certificate and halve after a refusal (refused runs stop at the first round
+  they cannot prove). A second engine, :func:`_add1_by_bounds`
+  (:class:`_TrackedRun`), bounds instead how far the per-voter budget can grow
+  before the outcome's structure can change (budgets affine in it; a rival's
+  advantage is concave piecewise-linear, its first root found by Newton steps;
+  exact ties in rationals). Tests check both against one-by-one stepping
+  (``_add1_indices(P, jump=False)``), against each other at budgets up to
+  10^9, and stepping against pabutools.
 
 Non-approval ballots and MES
 ----------------------------
@@ -88,8 +93,8 @@ Layout
 ``common`` (exact number type ``_Q``, constants, :func:`_exact`) <- ``election``
 (:class:`Election`, tallies, satisfactions) <- ``greedy_rules`` (greedy,
 greedy-threshold); ``mes_engine`` (:class:`_Prep`, exact :class:`_Run`) <-
-``equal_shares`` (:func:`mes`, other satisfactions), ``add1_batch`` (vectorised
-verified runs), ``add1_tracked`` (:class:`_TrackedRun`) <- ``add1``
+``equal_shares`` (:func:`mes`, other satisfactions), ``add1_tracked``
+(:class:`_TrackedRun`) <- ``add1``
 (:func:`mes_add1`, Add1 engines) <- ``dispatch`` (:data:`RULES`, :func:`count`);
 ``representation`` (:func:`fairness`). This package re-exports the public names.
 """
@@ -100,8 +105,7 @@ import sys
 from fractions import Fraction
 
 # private names (engines, hooks) are imported too: tests and bench reach them here
-from .add1 import _add1_by_bounds, _add1_indices, mes_add1
-from .add1_batch import _Batch, _batch_outcomes
+from .add1 import _add1_by_bounds, _add1_gallop, _add1_indices, mes_add1
 from .add1_tracked import _TrackedRun
 from .common import _EPS, MAX_MONEY, VOTE_TYPES, _exact
 from .dispatch import RULES, count

@@ -1,12 +1,11 @@
-"""MES with Add1 completion: :func:`mes_add1` and its engines, :func:`_add1_by_bounds`
-(one exact run per bound, :mod:`.add1_tracked`) and :func:`_add1_indices` (also the
-batched/certified engine of :mod:`.add1_batch` and plain one-by-one stepping)."""
+"""MES with Add1 completion: :func:`mes_add1` and its engines: :func:`_add1_gallop` (certified
+stretches, the default), :func:`_add1_by_bounds` (one exact run per bound, :mod:`.add1_tracked`) and
+plain one-by-one stepping, all behind :func:`_add1_indices`."""
 
 from __future__ import annotations
 
 import math
 
-from .add1_batch import _batch_outcomes
 from .add1_tracked import _TrackedRun
 from .common import _Q
 from .election import Election, _check_sat
@@ -36,26 +35,53 @@ def _add1_by_bounds(P: _Prep, out, verdict) -> tuple[list[int], int]:
         out = new
 
 
-def _add1_indices(P: _Prep, jump: bool | str = True) -> tuple[list[int], int]:
+def _add1_gallop(P: _Prep, first: _Run, out, verdict) -> tuple[list[int], int]:
+    """Add1 by galloping certificates: every whole unit k is either run exactly or lies in a stretch
+    ``[k_a, k_b]`` that a certifying run at ``k_b`` proves to give the outcome of ``k_a`` (see :class:`_Run`).
+
+    The stretch doubles after each certificate and halves after each refusal (a refused certifying run stops
+    at the first round it cannot prove, so refusals are cheap); at stretch 1 the next unit is run exactly,
+    as pabutools does. The answer is therefore the first unit whose outcome is exhaustive or overspends, as
+    with one-by-one stepping, in about (outcome changes) x log(stretch) runs instead of one per unit."""
+    b0 = P.budget / P.n_voters
+    base, k, stretch, runs = first, 0, 2, 1
+    while True:
+        if stretch > 1:
+            probe = _Run(P, b0 + k + stretch, base=list(zip(out, base.rhos)))
+            probe.run()
+            runs += 1
+            if probe.certified:  # every unit in (k, k + stretch] gives ``out`` (verdict: go on)
+                k += stretch
+                base = probe
+                stretch *= 2
+            else:
+                stretch //= 2
+            continue
+        run = _Run(P, b0 + k + 1)
+        new = run.run()
+        runs += 1
+        k += 1
+        v = verdict(new)
+        if v == "overspent":
+            return out, runs
+        if v == "exhaustive":
+            return new, runs
+        base, out, stretch = run, new, 2
+
+
+def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int]:
     """Add1 completion; returns (winners, number of MES runs computed).
 
     pabutools reruns MES at per-voter budgets t_k = budget/n + k, k = 0, 1, 2, ...
     and stops at the first k whose outcome is exhaustive (returns it) or
-    overspends (returns the outcome of k - 1). We find the same k:
+    overspends (returns the outcome of k - 1). Three engines find the same k:
 
-    * Steps are computed in chunks by :class:`_Batch` (one vectorised float run
-      for many t_k with every decision proved, exact engine where a proof fails).
-    * When a whole chunk gives the outcome we already had (long stable stretches,
-      typical when money is counted in small units such as tenge), we try to skip
-      ahead with a certificate: with the winners' sequence fixed, every budget is
-      non-decreasing in t and every price per unit of cost non-increasing, so if
-      the exact run at t_b picks the same winners as the run at t_a and, in every
-      round, every other project is at t_b unaffordable or dearer than round's
-      winner was at t_a (equal only if the winner's id is smaller), then every t
-      in [t_a, t_b] gives that outcome (see :class:`_Run`). Doubling stretches are
-      tried until a certificate fails.
+    * ``"gallop"`` (used by :func:`mes_add1`): certified stretches, :func:`_add1_gallop`;
+    * ``"bound"``: one exact run per possible change of the outcome's structure, :func:`_add1_by_bounds`;
+    * ``False``: one exact run per unit, as pabutools does (for tests).
 
-    ``jump=False`` steps one exact run at a time, like pabutools (for tests).
+    The two fast engines prove their skips in different ways (certificates against a run at the stretch's
+    start; affine budgets and first roots); tests check both against stepping and against each other.
     """
     B = P.budget
     b0 = B / P.n_voters
@@ -77,72 +103,23 @@ def _add1_indices(P: _Prep, jump: bool | str = True) -> tuple[list[int], int]:
         return out, runs
     if v == "overspent":  # impossible: at budget/n nobody can overspend
         return [], runs
-    k = 0
     if jump == "bound":
         return _add1_by_bounds(P, out, verdict)
-    if not jump:
-        while True:
-            k += 1
-            new = _Run(P, b0 + k).run()
-            runs += 1
-            v = verdict(new)
-            if v == "overspent":
-                return out, runs
-            if v == "exhaustive":
-                return new, runs
-            out = new
-    # Vectorising many steps pays off while the per-call overhead of numpy dominates,
-    # i.e. for small electorates; for large ones steps are run one by one.
-    use_batch = P.n_groups <= 2500
-    kmax = min(256, max(8, 120_000 // max(P.n_groups, 1)))
-    chunk = 8
-    spent0 = float(sum((P.cost_q[j] for j in out), _Q(0)))
-    budget_f = float(B)
-    stable_run = 0  # steps in a row without a change of outcome
-    probe_after = 2 * kmax if use_batch else 16  # try a certificate after that many (doubles on failure)
+    if jump == "gallop":
+        return _add1_gallop(P, first, out, verdict)
+    if jump is not False:
+        raise ValueError(f"unknown Add1 engine {jump!r}")
+    k = 0
     while True:
-        if use_batch:
-            if k:  # spending grows roughly linearly: do not compute far beyond the likely stop
-                spent = float(sum((P.cost_q[j] for j in out), _Q(0)))
-                rate = (spent - spent0) / k
-                if rate > 0:
-                    chunk = min(chunk, max(8, int(1.5 * (budget_f - spent) / rate) + 1))
-            ts = [b0 + k + i for i in range(1, chunk + 1)]
-            outs = _batch_outcomes(P, ts)
-            chunk = min(2 * chunk, kmax)
-        else:
-            outs = [_Run(P, b0 + k + 1).run()]
-        for new in outs:
-            k += 1
-            runs += 1
-            v = verdict(new)
-            if v == "overspent":
-                return out, runs
-            if v == "exhaustive":
-                return new, runs
-            stable_run = stable_run + 1 if new == out else 0
-            out = new
-        if stable_run < probe_after:
-            continue
-        # a long stretch without change: try to certify longer and longer stretches
-        base = _Run(P, b0 + k)
-        base.run()
+        k += 1
+        new = _Run(P, b0 + k).run()
         runs += 1
-        stretch = stable_run
-        certified = 0
-        while True:
-            probe = _Run(P, b0 + k + stretch, base=list(zip(out, base.rhos)))
-            probe.run()
-            runs += 1
-            if not probe.certified:
-                break
-            certified += 1
-            k += stretch
-            base = probe
-            stretch *= 2
-        stable_run = 0
-        if not certified:
-            probe_after *= 2
+        v = verdict(new)
+        if v == "overspent":
+            return out, runs
+        if v == "exhaustive":
+            return new, runs
+        out = new
 
 
 def mes_add1(e: Election, sat: str | None = None) -> list[str]:
@@ -153,5 +130,5 @@ def mes_add1(e: Election, sat: str | None = None) -> list[str]:
     P = _Prep(e)
     if P.n_voters == 0:
         return []
-    winners, _ = _add1_indices(P, jump="bound")
+    winners, _ = _add1_indices(P, jump="gallop")
     return [P.names[j] for j in winners]
