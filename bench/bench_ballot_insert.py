@@ -16,7 +16,8 @@ fresh voters for every row:
   raw batch executemany of the same rows, 500 ballots per transaction (an upper bound, not a voting pattern)
 
 Prints ballots/s of each and the ratios raw/django, raw/service and (raw x4)/http; checks the row counts.
-Bounded: every phase has a count and a time cap; < 3 minutes; cleans up.
+Bounded: every phase has a count and a time cap; < 3 minutes; cleans up. Developers: ``BENCH_PROFILE=tottime``
+(or ``cumulative``) profiles 200 in-process POSTs first; ``BENCH_CALLERS=regex`` also prints who calls what matches.
 """
 from __future__ import annotations
 
@@ -272,7 +273,10 @@ def main() -> int:
             import pstats
             prof = cProfile.Profile()
             prof.runcall(phase_django, slots, 200, 25, rng)
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+            stats = pstats.Stats(prof).sort_stats(os.environ["BENCH_PROFILE"])
+            stats.print_stats(45)
+            if os.environ.get("BENCH_CALLERS"):
+                stats.print_callers(os.environ["BENCH_CALLERS"])
         measured("django", phase_django, slots, args.n, 25, rng, note="(POST only, test client, one thread)")
         measured("service", phase_service, slots, args.n, 25, rng, note="(services.cast_ballot, one thread)")
         measured("raw", phase_raw, slots, args.n, 15, rng, note="(psycopg, 1 connection, 1 transaction per ballot)")
