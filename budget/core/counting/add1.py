@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from .add1_tracked import _TrackedRun
-from .common import _Q
+from .common import _Q, single_threaded_blas
 from .election import Election, _check_sat
 from .mes_engine import _Prep, _Run
 
@@ -130,5 +130,6 @@ def mes_add1(e: Election, sat: str | None = None) -> list[str]:
     P = _Prep(e)
     if P.n_voters == 0:
         return []
-    winners, _ = _add1_indices(P, jump="gallop")
+    with single_threaded_blas(P.n_groups):
+        winners, _ = _add1_indices(P, jump="gallop")
     return [P.names[j] for j in winners]

@@ -5,6 +5,7 @@ uses it), the vote types, the float epsilon, the money cap and :func:`_exact`.""
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from fractions import Fraction
 
 import numpy as np
@@ -32,3 +33,20 @@ def _exact(x, what: str):
             return _Q(Fraction(x))
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{what} must be a number, got {x!r}") from exc
+
+
+# OpenBLAS runs a dot product of more than 10,000 elements on several threads. The engine computes many such
+# products one after another, and waking the BLAS threads for each costs far more than the product itself,
+# above all on a machine whose cores are busy (Budapest 2024: 31 ms of CPU per MES run with 2 BLAS threads,
+# 6.7 ms with one; bench/bench_counting.py).
+BLAS_THREAD_SIZE = 10_000
+
+
+def single_threaded_blas(size: int):
+    """A context in which BLAS uses one thread, for an election whose vectors reach ``size`` elements; a no-op
+    below the size where OpenBLAS would start threads (entering the limit costs ~0.6 ms)."""
+    if size <= BLAS_THREAD_SIZE:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits  # imported only for large elections
+
+    return threadpool_limits(limits=1, user_api="blas")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from fractions import Fraction
 
-from .common import _Q, _exact
+from .common import _Q, _exact, single_threaded_blas
 from .election import Election, _check_sat
 from .mes_engine import _Prep, _Run
 
@@ -77,4 +77,5 @@ def mes(e: Election, sat: str | None = None) -> list[str]:
     if sat in ("cardinality", "points"):
         return _mes_generic(e, sat, _exact(e.budget, "budget") / len(e.ballots))
     P = _Prep(e)
-    return [P.names[j] for j in _Run(P, P.budget / P.n_voters).run()]
+    with single_threaded_blas(P.n_groups):
+        return [P.names[j] for j in _Run(P, P.budget / P.n_voters).run()]

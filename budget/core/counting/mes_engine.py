@@ -180,6 +180,18 @@ class _Run:
         if avail <= cost * self.hi:
             return 0, 0.0
         n = P.support_f[j]
+        # Newton steps on the concave money-raised function F(q) = sum w * min(b, q) from q = cost/n (below the
+        # root): the iterates rise to the root, one budget level at a time, and stop when no budget lies in
+        # [q, q1) (the poor/rich split is final). A few O(supporters) passes instead of sorting the supporters;
+        # rows that would need many steps are finished by sorting.
+        wb = ws * b
+        q = cost / n
+        for _ in range(8):
+            poor = (b < q).astype(float)  # a float mask: dot with a bool array is a slow generic loop
+            q1 = (cost - wb.dot(poor)) / (n - ws.dot(poor))
+            if not ((b >= q) & (b < q1)).any():
+                return 1, q1 / cost
+            q = q1
         o = b.argsort()
         bs = b[o]
         wsrt = ws[o]
