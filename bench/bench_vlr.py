@@ -45,6 +45,9 @@ from loadlib.system import loadavg, percentile  # noqa: E402
 
 LANGS = ("kk", "ru")
 MEASURES = ("build_vlr", "vlr_region", "vlr_download")
+#: For comparison, in the same run: build_vlr over a status board of all 273 indicators (as before issue 14, when
+#: the national series of indicators without any regional value were read and assessed too).
+FULL = "build_vlr_all"
 
 
 def load_data() -> float:
@@ -80,10 +83,15 @@ def timed(func):
 
 
 def measure_one(client: Client, region, lang: str) -> dict[str, tuple[float, int]]:
+    from localization.models import Indicator
+    from localization.services.status import StatusBoard
     from localization.services.vlr import build_vlr
 
     out = {}
     with translation.override(lang):
+        elapsed, queries, context = timed(lambda: build_vlr(region, lang, board=StatusBoard(
+            Indicator.objects.select_related("goal"), regions=[region])))
+        out[FULL] = (elapsed, queries, len(context["rows"]))
         elapsed, queries, context = timed(lambda: build_vlr(region, lang))
         out["build_vlr"] = (elapsed, queries, len(context["rows"]))
         out["ppb"] = bool(context["ppb_sections"])
@@ -150,6 +158,12 @@ def main(argv=None) -> int:
             if m != "build_vlr":
                 worst = max(worst, values[-1])
         ok = worst <= args.limit
+        full = sorted(t for runs in results.values() for r in runs for t in [r[FULL][0]])
+        fq = sorted({r[FULL][1] for runs in results.values() for r in runs})
+        print(f"{FULL:14} {len(full):>4} {statistics.median(full) * 1000:>10.1f} {percentile(full, 95) * 1000:>8.1f} "
+              f"{full[-1] * 1000:>8.1f} {'–'.join(map(str, fq[::max(1, len(fq) - 1)])):>9}  (all indicators)")
+        ratios = sorted(r["build_vlr"][0] / r[FULL][0] for runs in results.values() for r in runs)
+        print(f"build_vlr / build_vlr_all, per build: median {statistics.median(ratios):.2f}")
         print(f"\nslowest answer {worst:.2f} s (limit {args.limit:.1f} s): {'under' if ok else 'OVER'}")
         for (m, ppb), counts in sorted(by_kind.items()):
             print(f"  {m:14} regions {'with' if ppb else 'without'} funded PPB projects: "
