@@ -64,3 +64,17 @@ def test_the_review_page_shows_the_projects(client, counted):
     html = client.get(f"/en/regions/{ASTANA}/vlr/").content.decode()
     assert "Courtyard playground" in html and "Sidewalk ramps" in html and "Fountain" not in html
     assert "No People's Participation Budget projects are linked" not in html.replace("&#x27;", "'")
+
+
+def test_the_section_reads_the_projects_in_three_queries(counted, django_assert_num_queries):
+    """Projects (with cycle and implementation), their targets with the targets' goals, their goals: 3 queries
+    for the two funded projects and their three targets; 1 for a region without any."""
+    from budget.vlr import vlr_sections
+
+    astana = Region.objects.get(kato=ASTANA)
+    with translation.override("en"), django_assert_num_queries(3):
+        (section,) = vlr_sections(astana, "en")
+    assert [row[1] for row in section["rows"]] == ["3.4", "11.7", ""]
+    almaty = Region.objects.get(kato="750000000")
+    with django_assert_num_queries(1):
+        assert vlr_sections(almaty, "en") == []

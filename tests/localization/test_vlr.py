@@ -154,3 +154,40 @@ def test_a_worsening_is_never_listed_as_an_achievement(db):
     assert row.status == "deterioration" and row.trend == "worsening"
     assert ind not in [r.indicator for r in vlr["gains"]]
     assert ind in [r.indicator for r in vlr["reversed_rows"]]
+
+
+def _digest(vlr):
+    """What a review says, as plain values (to compare two builds)."""
+    return {
+        "rows": [(r.indicator.code, r.status, r.score, r.latest.value) for r in vlr["rows"]],
+        "summary": (vlr["summary"]["counts"], vlr["summary"]["n_no_data"]),
+        "goals": [(g["goal"].number, g["n_with_data"], g["summary"]["counts"]) for g in vlr["goal_rows"]],
+        "gaps": [(g["row"].indicator.code, g["gap"].year, g["gap"].difference) for g in vlr["gaps"]],
+        "highlights": [[getattr(x, "indicator", None) or x["row"].indicator for x in vlr[key]]
+                       for key in ("gains", "worst_gaps", "best_gaps", "reversed_rows")],
+        "counts": (vlr["n_indicators_with_data"], vlr["n_localized"], vlr["n_localized_with_data"], vlr["n_unverified"],
+                   vlr["n_targets_regional"]),
+        "sources": vlr["sources"],
+    }
+
+
+def test_the_review_reads_only_indicators_with_regional_values_and_says_the_same(data):
+    """build_vlr assesses only the indicators with a value stored for the region; the review is the one a status
+    board of every indicator gives, and the localized indicators without regional data still count."""
+    from localization.services.status import StatusBoard
+    from localization.services.vlr import indicators_marked
+
+    national_only = make_indicator("5-9-n", 5, 1, localized=True)
+    put(national_only, None, {2015: 1.0, 2023: 2.0})
+    elsewhere = make_indicator("5-9-o", 5, 1)
+    put(elsewhere, ABAI := "100000000", {2015: 1.0, 2023: 2.0})
+    region = Region.objects.get(kato=ASTANA)
+    marked = {i.code: i.in_region for i in indicators_marked(region)}
+    assert {code for code, here in marked.items() if here} == {i.code for i in data.values()}
+    assert marked["5-9-n"] is False and marked["5-9-o"] is False and len(marked) == Indicator.objects.count()
+    with translation.override("en"):
+        narrow = build_vlr(region, "en")
+        full = build_vlr(region, "en", board=StatusBoard(Indicator.objects.select_related("goal"), regions=[region]))
+    assert _digest(narrow) == _digest(full)
+    assert (narrow["n_localized"], narrow["n_localized_with_data"]) == (3, 2)  # a, b and the national-only one
+    assert build_vlr(Region.objects.get(kato=ABAI), "en")["n_indicators_with_data"] == 1
