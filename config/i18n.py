@@ -2,12 +2,18 @@
 
     python config/i18n.py compile path/to/django.po     # writes django.mo beside it
     python config/i18n.py extract                      # refresh every .po (needs xgettext; developers only)
+    python config/i18n.py extract-js                   # only the admin's JavaScript catalogue (no xgettext needed)
     python config/i18n.py fill                         # fill empty kk/ru entries from the translation memories
     python config/i18n.py check                        # list untranslated or fuzzy entries; exit 1 if any
 
 Translation memories are ``locale/translations*.json`` and ``<app>/locale/translations*.json``:
 ``{"English msgid": {"kk": "...", "ru": "..."}}``; a plural entry gives a list of forms per language; a string
 with a context (pgettext) is keyed ``"context|msgid"``.
+
+The admin's JavaScript strings (calendar, clock, "Note: You are 5 hours ahead of server time.", the filter widget)
+live in the ``djangojs`` domain, for which Django's kk catalogue is mostly empty. The project keeps its own
+``locale/<lang>/LC_MESSAGES/djangojs.po`` with every msgid of Django's Russian admin catalogue (the complete one);
+LOCALE_PATHS are merged after the packages, so the admin's ``jsi18n`` view serves the project's strings.
 """
 from __future__ import annotations
 
@@ -28,7 +34,57 @@ LANGS = ["kk", "ru", "en"]
 def po_files() -> list[Path]:
     return sorted(ROOT.glob("locale/*/LC_MESSAGES/django.po")) + sorted(
         p for app in APPS for p in (ROOT / app).glob("locale/*/LC_MESSAGES/django.po")
-    )
+    ) + js_po_files()
+
+
+def js_po_files() -> list[Path]:
+    return sorted(ROOT.glob("locale/*/LC_MESSAGES/djangojs.po"))
+
+
+def django_js_source() -> Path:
+    """Django's Russian admin JavaScript catalogue: the msgids the project's djangojs.po must hold."""
+    import django
+
+    return Path(django.__file__).parent / "contrib" / "admin" / "locale" / "ru" / "LC_MESSAGES" / "djangojs.po"
+
+
+def django_js_msgids() -> list[tuple[str | None, str, str]]:
+    """(context, msgid, msgid_plural) of every string of Django's admin JavaScript catalogue."""
+    return [(e.msgctxt, e.msgid, e.msgid_plural) for e in polib.pofile(str(django_js_source()))
+            if e.msgid and not e.obsolete]
+
+
+def extract_js() -> None:
+    """Write ``locale/<lang>/LC_MESSAGES/djangojs.po`` with Django's admin JavaScript msgids (filled by ``fill``).
+
+    The plural forms are those of the language's django.po; the creation date is Django's, so a re-run changes
+    nothing unless Django's strings do."""
+    source = polib.pofile(str(django_js_source()))
+    for lang in LANGS:
+        django_po = ROOT / "locale" / lang / "LC_MESSAGES" / "django.po"
+        plural = polib.pofile(str(django_po)).metadata.get("Plural-Forms") if django_po.exists() else None
+        po = polib.POFile(wrapwidth=79)
+        po.header = ("The Django admin's JavaScript strings: written by config/i18n.py extract-js, translated in "
+                     "locale/translations-djangojs.json.")
+        po.metadata = {
+            "Project-Id-Version": "Aimaq (Django admin JavaScript)",
+            "POT-Creation-Date": source.metadata.get("POT-Creation-Date", ""),
+            "Language": lang,
+            "MIME-Version": "1.0",
+            "Content-Type": "text/plain; charset=UTF-8",
+            "Content-Transfer-Encoding": "8bit",
+            "Plural-Forms": plural or "nplurals=2; plural=(n != 1);",
+        }
+        nplurals = int(re.search(r"nplurals\s*=\s*(\d+)", po.metadata["Plural-Forms"]).group(1))
+        for ctxt, msgid, msgid_plural in django_js_msgids():
+            entry = polib.POEntry(msgctxt=ctxt, msgid=msgid, msgid_plural=msgid_plural, msgstr="",
+                                  flags=["javascript-format"] if "%s" in msgid else [])
+            if msgid_plural:
+                entry.msgstr_plural = {i: "" for i in range(nplurals)}
+            po.append(entry)
+        path = ROOT / "locale" / lang / "LC_MESSAGES" / "djangojs.po"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        po.save(str(path))
 
 
 def compile_po(path: Path) -> None:
@@ -51,6 +107,7 @@ def extract() -> None:
                                                          "PATH": "/usr/bin:/bin"})
     ignores = [arg for app in APPS + [".venv", "tests", "bench", "fixtures", "staticfiles"] for arg in ("-i", f"{app}/*")]
     subprocess.run([*manage, *langs, *ignores], cwd=ROOT, check=True)
+    extract_js()
 
 
 def memory() -> dict:
@@ -165,8 +222,24 @@ def english_problems() -> list[str]:
     return found
 
 
+def js_problems() -> list[str]:
+    """A string of Django's admin JavaScript catalogue missing from the project's kk or ru djangojs.po."""
+    wanted = {(ctxt, msgid) for ctxt, msgid, _ in django_js_msgids()}
+    found = []
+    for lang in ("kk", "ru"):
+        path = ROOT / "locale" / lang / "LC_MESSAGES" / "djangojs.po"
+        if not path.exists():
+            found.append(f"{path.relative_to(ROOT)}: missing (python config/i18n.py extract-js)")
+            continue
+        have = {(e.msgctxt, e.msgid) for e in polib.pofile(str(path)) if not e.obsolete}
+        for ctxt, msgid in sorted(wanted - have, key=lambda key: (key[0] or "", key[1])):
+            context = f" (context {ctxt!r})" if ctxt else ""
+            found.append(f"{path.relative_to(ROOT)}: Django admin JavaScript string missing: {msgid!r}{context}")
+    return found
+
+
 def problems() -> list[str]:
-    found = unit_problems() + english_problems()
+    found = unit_problems() + english_problems() + js_problems()
     for path in po_files():
         po = polib.pofile(str(path))
         lang = path.parts[-3]
@@ -193,6 +266,9 @@ if __name__ == "__main__":
             compile_po(Path(arg))
     elif command == "extract":
         extract()
+        fill()
+    elif command == "extract-js":
+        extract_js()
         fill()
     elif command == "fill":
         fill()

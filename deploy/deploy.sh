@@ -52,7 +52,7 @@ fi
 
 step "translation catalogs (.po -> .mo)"
 n=0
-for po in "$ROOT"/locale/*/LC_MESSAGES/django.po "$ROOT"/*/locale/*/LC_MESSAGES/django.po; do
+for po in "$ROOT"/locale/*/LC_MESSAGES/django*.po "$ROOT"/*/locale/*/LC_MESSAGES/django.po; do
   [[ -f "$po" ]] || continue
   mo="${po%.po}.mo"
   if [[ ! -f "$mo" || "$po" -nt "$mo" ]]; then "$PY" config/i18n.py compile "$po"; n=$((n + 1)); fi

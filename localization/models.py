@@ -312,6 +312,8 @@ class Indicator(Trilingual, models.Model):
     customisation = models.CharField(_("relation to the global indicator"), max_length=40, blank=True)
     reporting_status = models.CharField(_("reporting status"), max_length=20, blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
+    source_kk = models.CharField(_("source (Kazakh)"), max_length=300, blank=True)
+    source_ru = models.CharField(_("source (Russian)"), max_length=300, blank=True)
     history = HistoricalRecords(excluded_fields=["sort_key"])
 
     class Meta:
@@ -335,6 +337,15 @@ class Indicator(Trilingual, models.Model):
         """The responsible body in the reader's language (English, the canonical field, when not translated)."""
         lang = current_lang()
         return (getattr(self, f"responsible_body_{lang}", "") if lang in ("kk", "ru") else "") or self.responsible_body
+
+    @property
+    def source_label(self) -> str:
+        """The data source (the platform's compiling body and data collection) in the reader's language."""
+        return self.source_in(current_lang())
+
+    def source_in(self, lang: str) -> str:
+        """The source in ``lang`` (English, the canonical field, when not translated)."""
+        return (getattr(self, f"source_{lang}", "") if lang in ("kk", "ru") else "") or self.source
 
     def unit_in(self, lang: str) -> str:
         """The unit in ``lang`` from the unit catalogue (``localization.core.units``), whatever form the data gave."""

@@ -1,7 +1,9 @@
 """Indicator search: goal number, national code (1-2-1 or 1.2.1) or words of the title in kk, ru or en.
 
-The server filters with :func:`matches_query` (``?q=``); the pages also carry :func:`search_text` in each row's
-``data-search`` attribute so that static/js/indicator-search.js filters the same way while the visitor types.
+The server filters with :func:`matches_query` (``?q=``). The national list (grouped by goal) asks the server again
+as the visitor types (static/js/indicator-list.js, ``?partial=1``); the value picker, a short list, carries
+:func:`search_text` in each row's ``data-search`` attribute so that static/js/indicator-search.js filters the same
+way in the page.
 """
 from __future__ import annotations
 

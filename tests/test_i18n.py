@@ -82,3 +82,25 @@ def test_russian_district_names_are_written_one_way():
             if path.suffix in {".py", ".html", ".po", ".json"} and path.is_file():
                 text = path.read_text(encoding="utf-8", errors="ignore")
                 assert "район Есиль" not in text, path
+
+
+def test_check_fails_on_a_missing_admin_javascript_string(monkeypatch):
+    """Every msgid of Django's admin djangojs catalogue must be in the project's kk and ru djangojs.po."""
+    i18n = load_i18n()
+    assert i18n.js_problems() == []
+    msgids = i18n.django_js_msgids()
+    assert ("abbrev. month January", "Jan", "") in msgids
+    assert (None, "Note: You are %s hour ahead of server time.",
+            "Note: You are %s hours ahead of server time.") in msgids
+    monkeypatch.setattr(i18n, "django_js_msgids", lambda: [*msgids, (None, "A new admin string", "")])
+    assert i18n.js_problems() == [
+        "locale/kk/LC_MESSAGES/djangojs.po: Django admin JavaScript string missing: 'A new admin string'",
+        "locale/ru/LC_MESSAGES/djangojs.po: Django admin JavaScript string missing: 'A new admin string'",
+    ]
+    assert i18n.js_problems()[0] in i18n.problems()
+
+
+def test_djangojs_catalogues_are_listed_with_the_others():
+    i18n = load_i18n()
+    names = {(p.parts[-3], p.name) for p in i18n.po_files()}
+    assert {("kk", "djangojs.po"), ("ru", "djangojs.po"), ("en", "djangojs.po")} <= names

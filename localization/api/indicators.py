@@ -39,7 +39,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "code", "dotted", "goal", "targets", "global_indicator", "title", "unit", "unit_label", "direction",
             "category", "localized", "has_regional_data", "baseline_year", "baseline_value", "target_year",
             "target_value", "target_source", "limit", "value_min", "value_max", "responsible_body", "responsible_body_kk",
-            "responsible_body_ru", "series_breaks", "customisation", "reporting_status", "source",
+            "responsible_body_ru", "series_breaks", "customisation", "reporting_status", "source", "source_kk", "source_ru",
         ]
         read_only_fields = fields
 

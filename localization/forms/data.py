@@ -91,7 +91,7 @@ class IndicatorForm(forms.ModelForm):
             "title_kk", "title_ru", "title_en", "targets", "global_indicator", "unit", "unit_kk", "unit_ru", "unit_en",
             "direction_kind", "category", "localized", "baseline_year", "baseline_value", "target_year", "target_value",
             "target_source", "limit", "value_min", "value_max", "responsible_body", "responsible_body_kk", "responsible_body_ru", "source",
-            "direction_source", "headline_unit", "headline_series",
+            "source_kk", "source_ru", "direction_source", "headline_unit", "headline_series",
         ]
         widgets = {
             "title_kk": forms.Textarea(attrs={"rows": 2}),

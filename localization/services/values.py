@@ -578,7 +578,7 @@ def workbook(indicators, region: Region | None = None, lang: str = "en") -> byte
     for indicator in indicators:
         part = frames.get(indicator.pk)
         about.append(safe_row([indicator.code, indicator.tr("title", lang), indicator.unit_in(lang),
-                               indicator.source, 0 if part is None else len(part)]))
+                               indicator.source_in(lang), 0 if part is None else len(part)]))
     for indicator in indicators:
         part = frames.get(indicator.pk)
         if part is None:

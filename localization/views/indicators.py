@@ -83,6 +83,11 @@ def _download_links(indicator: Indicator, region: Region | None = None) -> list[
 
 
 def indicator_list(request):
+    """The national list, grouped by goal (one collapsible section per goal; issue 12: light enough for a phone).
+
+    Without a filter the page lists the 17 goals with their counts and statuses, each opening to its indicators
+    (``?goal=N``; the script loads them in place). With a search (``?q=``) or a filter, the goals holding a match
+    are open with their matching indicators. ``?partial=1`` returns only the results (the script's live search)."""
     goals = list(Goal.objects.all())
     form = IndicatorFilterForm(request.GET or None, goals=goals)
     qs = Indicator.objects.select_related("goal").annotate(has_regional=_regional_exists()).order_by("sort_key")
@@ -90,26 +95,59 @@ def indicator_list(request):
         total=Count("pk"), current=Count("pk", filter=Q(category="current")),
         monitoring=Count("pk", filter=Q(category="monitoring")), localized=Count("pk", filter=Q(localized=True)),
         regional=Count("pk", filter=Q(_regional_exists())))
-    if form.is_valid():
-        data = form.cleaned_data
-        if data.get("goal"):
-            qs = qs.filter(goal__number=data["goal"])
-        if data.get("category"):
-            qs = qs.filter(category=data["category"])
-        if data.get("localized") in ("0", "1"):
-            qs = qs.filter(localized=data["localized"] == "1")
-        if data.get("regional") in ("0", "1"):
-            qs = qs.filter(has_regional=data["regional"] == "1")
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("goal"):
+        qs = qs.filter(goal__number=data["goal"])
+    if data.get("category"):
+        qs = qs.filter(category=data["category"])
+    if data.get("localized") in ("0", "1"):
+        qs = qs.filter(localized=data["localized"] == "1")
+    if data.get("regional") in ("0", "1"):
+        qs = qs.filter(has_regional=data["regional"] == "1")
     indicators = list(qs)
-    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    query = (data.get("q") or "").strip()
     if query:
         indicators = [i for i in indicators if matches_query(i, query)]
     board = StatusBoard(indicators, regions=[])
     rows = [{"indicator": i, "national": board.national(i)} for i in indicators]
-    return render(request, "localization/indicators/list.html", {
-        "form": form, "rows": rows, "counts": counts, "shown": len(rows),
+    filtered = any(data.get(name) not in (None, "") for name in ("q", "goal", "category", "localized", "regional"))
+    expanded = filtered and (bool(data.get("goal")) or len(rows) <= MAX_OPEN_ROWS)
+    groups = _goal_groups(goals, rows, board, filtered=filtered, expanded=expanded, params=request.GET)
+    context = {
+        "form": form, "rows": rows, "groups": groups, "filtered": filtered, "expanded": expanded,
+        "chosen_goal": data.get("goal"),
+        "goals": goals, "counts": counts, "shown": len(rows), "query": query,
         "summary": board.national_summary(), "is_statistics": is_statistics(request.user),
-    })
+    }
+    if request.GET.get("partial") == "1":
+        return render(request, "localization/indicators/_list_results.html", context)
+    return render(request, "localization/indicators/list.html", context)
+
+
+#: A search or filter matching more indicators than this (over several goals) lists its goals closed, as the
+#: unfiltered page does: a phone should not receive 200 KB for a one-letter search.
+MAX_OPEN_ROWS = 60
+
+
+def _goal_groups(goals, rows, board: StatusBoard, *, filtered: bool, expanded: bool, params) -> list[dict]:
+    """One section per goal: with a search or filter only the goals holding a match. An expanded section holds its
+    rows; a closed one its count, its statuses and the query of its own page (``?goal=N`` and the filters), which
+    the script loads when the section is opened."""
+    by_goal = defaultdict(list)
+    for row in rows:
+        by_goal[row["indicator"].goal_id].append(row)
+    groups = []
+    for goal in goals:
+        members = by_goal.get(goal.pk, [])
+        if filtered and not members:
+            continue
+        query = params.copy()
+        query.pop("partial", None)
+        query["goal"] = str(goal.number)
+        summary = board.national_summary([r["indicator"] for r in members])
+        groups.append({"goal": goal, "count": len(members), "open": expanded, "rows": members if expanded else [],
+                       "statuses": [item for item in summary["items"] if item["count"]], "query": query.urlencode()})
+    return groups
 
 
 # --------------------------------------------------------------------------------------------- indicator page

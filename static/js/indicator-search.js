@@ -1,8 +1,8 @@
-/* Indicator list: filter the rows as the visitor types (the form still works without JavaScript: ?q=). */
+/* Value picker: filter the rows as the visitor types (the form still works without JavaScript: ?q=). */
 (function () {
   "use strict";
   var input = document.querySelector("#indicator-filters input[name=q]");
-  var list = document.getElementById("indicator-table") || document.getElementById("indicator-picker");
+  var list = document.getElementById("indicator-picker");
   var count = document.getElementById("indicator-count");
   if (!input || !list) { return; }
   var rows = Array.prototype.slice.call(list.querySelectorAll("[data-search]"));

@@ -75,3 +75,27 @@ def test_map_on_the_phone_fits_kazakhstan_with_the_legend_below(site):
     expect(legend.locator("details")).to_have_attribute("open", "")
     site.shot(page, "map-phone-legend-open")
     assert not site.page_errors, site.page_errors
+
+
+@pytest.mark.browser
+def test_indicator_list_on_the_phone_opens_goals_in_place_and_searches_as_you_type(site):
+    """The list is grouped by goal, every goal closed: opening one loads its indicators in place (?partial=1),
+    and typing in the search shows the server's results without reloading the page."""
+    page = site.new_page("kk")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(url("kk", "ind_list"))
+    goal1 = page.locator("details#goal-1")
+    expect(goal1).not_to_have_attribute("open", "")
+    expect(goal1.locator("a[href$='/indicators/1-2-1/']")).to_have_count(0)
+    goal1.locator("summary").click()
+    expect(goal1.locator("a[href$='/indicators/1-2-1/']")).to_have_count(1)
+    site.shot(page, "indicators-phone-goal-open")
+    page.fill("#indicator-filters input[name=q]", "1.2.1")
+    expect(page.locator("details.goal-group")).not_to_have_count(17)  # only the goals holding a match, open
+    expect(page.locator("details.goal-group:not([open])")).to_have_count(0)
+    expect(page.locator("details#goal-1[open] a[href$='/indicators/1-2-1/']")).to_have_count(1)
+    expect(page.locator("#indicator-count")).to_contain_text("көрсетілді")
+    assert "q=1.2.1" in page.url
+    wide = page.evaluate(WIDTH_JS)
+    assert wide <= 390, wide
+    assert not site.page_errors, site.page_errors

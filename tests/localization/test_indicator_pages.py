@@ -116,15 +116,20 @@ def test_unknown_indicator_and_region_are_404(client):
 def test_indicator_list_filters_and_counts(client, poverty):
     other = make_indicator("2-1-1", goal=2, category="monitoring")
     put(other, None, {2015: 1.0, 2020: 2.0})
+    # Unfiltered, the list is grouped by goal: each goal closed, with its count and a link to its own page.
     html = client.get(url("ind_list", "en")).content.decode()
-    assert "2 indicators shown." in html and poverty.title_en in html and other.title_en in html
+    assert "2 indicators, grouped by goal. Open a goal or search." in html
+    assert poverty.title_en not in html and html.count('<details class="goal-group"') == 17
+    assert 'href="/en/indicators/?goal=2#goal-2">Show 1 indicator</a>' in html
+    html = client.get(url("ind_list", "en") + "?goal=1").content.decode()
+    assert "1 indicator shown." in html and poverty.title_en in html and other.title_en not in html
     html = client.get(url("ind_list", "en") + "?regional=1").content.decode()
     assert "1 indicator shown." in html and other.title_en not in html
     html = client.get(url("ind_list", "en") + "?category=monitoring&goal=2").content.decode()
     assert "1 indicator shown." in html and poverty.title_en not in html
     html = client.get(url("ind_list", "en") + "?localized=1").content.decode()
     assert "1 indicator shown." in html and poverty.title_en in html
-    html_kk = client.get(url("ind_list", "kk")).content.decode()
+    html_kk = client.get(url("ind_list", "kk") + "?goal=1").content.decode()
     assert poverty.title_kk in html_kk
 
 

@@ -1,5 +1,5 @@
-"""Indicator list search: goal, code and words in kk/ru/en (server-side ?q=; the rows carry the same text for the
-client-side filter)."""
+"""Indicator list search: goal, code and words in kk/ru/en (server-side ?q=; the list's script asks the same view
+with ?partial=1)."""
 import pytest
 
 from localization.models import Goal, Indicator
@@ -35,9 +35,12 @@ def test_matches_goal_code_and_words_in_each_language(indicators):
 def test_list_page_filters_server_side(client, indicators):
     html = client.get("/ru/indicators/?q=парниковых").content.decode()
     assert "/indicators/13-2-2/" in html and "/indicators/3-1-1/" not in html and "/indicators/1-2-1/" not in html
-    assert 'data-search="13-2-2 13.2.2 #13#' in html and 'name="q"' in html
+    assert '<details class="goal-group" id="goal-13" open>' in html and 'name="q"' in html
+    assert 'id="goal-3"' not in html  # only the goals holding a match
+    # An empty search is the unfiltered list: every goal closed, its indicators one link (or tap) away.
     html = client.get("/kk/indicators/?q=").content.decode()
-    assert all(f"/indicators/{i.code}/" in html for i in indicators)
+    assert not any(f"/indicators/{i.code}/" in html for i in indicators)
+    assert all(f'href="/kk/indicators/?q=&amp;goal={n}#goal-{n}"' in html for n in (1, 3, 13))
 
 
 def test_header_and_footer_link_the_open_data_api(client):

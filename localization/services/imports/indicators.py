@@ -31,6 +31,8 @@ def _en(repo: opensdg.Repository, key, lang: str = "en") -> str:
 
 #: The responsible body's fields and the language each is read in (the metadata's ``source_implementation_1``).
 RESPONSIBLE_FIELDS = {"responsible_body": "en", "responsible_body_kk": "kk", "responsible_body_ru": "ru"}
+#: The source's translations (``source_compilation_1`` — ``source_data_1``); English is ``source`` (plan values).
+SOURCE_FIELDS = {"source_kk": "kk", "source_ru": "ru"}
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _KAZAKH = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
@@ -60,13 +62,14 @@ class IndicatorPlan:
     values: dict
     targets: list[int]
     responsible: dict  # {field name: text}: the responsible body in en (``responsible_body``), kk and ru
+    source_translations: dict | None = None  # {field name: text}: the source in kk and ru (``SOURCE_FIELDS``)
 
 
 def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: References, path: str) -> IndicatorPlan:
     """The Indicator fields an import owns, the SDG target it links to and the responsible body.
 
     Fields a statistics officer maintains (direction, category, baseline, target, ranges, series breaks) are
-    not touched; the responsible body is filled from the metadata only while it is empty.
+    not touched; the responsible body and the kk/ru source are filled from the metadata only while empty.
     """
     parts = indicator_id.split("-")
     if len(parts) < 3 or not parts[0].isdigit() or int(parts[0]) not in refs.goals or len(indicator_id) > 24:
@@ -99,7 +102,7 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
         "unit_en": labels.get("en", "")[:120],
         "customisation": _en(repo, meta.get("customisation"))[:40],
         "reporting_status": str(meta.get("reporting_status") or "")[:20],
-        "source": " — ".join(x for x in (compilation, data) if x)[:300].rstrip(),  # clipped text ends clean
+        "source": _source(compilation, data),
         "global_indicator_id": global_pk,
     }
     target_pk = refs.targets.get(f"{parts[0]}.{parts[1]}")
@@ -107,7 +110,19 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
     responsible = {field: _en(repo, key, lang)[:300] for field, lang in RESPONSIBLE_FIELDS.items()}
     if responsible["responsible_body"] == "":
         responsible = {}
-    return IndicatorPlan(indicator_id, values, [target_pk] if target_pk else [], responsible)
+    sources = {}
+    for field, lang in SOURCE_FIELDS.items():
+        parts = [_en(repo, meta.get(k), lang) for k in ("source_compilation_1", "source_data_1")]
+        # A literal text (no translation key) is the same in every language: English is no Kazakh source.
+        text = _source(*(part if _fits_language(part, lang) else "" for part in parts))
+        if text and text != values["source"]:
+            sources[field] = text
+    return IndicatorPlan(indicator_id, values, [target_pk] if target_pk else [], responsible, sources)
+
+
+def _source(compilation: str, data: str) -> str:
+    """The source text, "compiling body — data collection", clipped to the field (a clipped text ends clean)."""
+    return " — ".join(x for x in (compilation, data) if x)[:300].rstrip()
 
 
 def apply_indicators(plans: list[IndicatorPlan], refs: References, *, user, reason: str) -> dict[str, Indicator]:
@@ -119,14 +134,15 @@ def apply_indicators(plans: list[IndicatorPlan], refs: References, *, user, reas
     for plan in plans:
         cached = refs.indicators.get(plan.code)
         if cached is None:
-            indicator = Indicator(code=plan.code, **plan.responsible, **plan.values)
+            indicator = Indicator(code=plan.code, **plan.responsible, **(plan.source_translations or {}), **plan.values)
             new.append(indicator)
         else:
             indicator = copy.copy(cached)
             # An import fills and corrects, it never blanks: a repository without meta/ or translations/ (such as
             # an Aimaq download) leaves the titles, units and links it does not carry as they are.
             diff = [k for k, v in plan.values.items() if v not in ("", None) and getattr(indicator, k) != v]
-            for field, text in plan.responsible.items():  # filled while empty: an officer's wording stays
+            filled = {**plan.responsible, **(plan.source_translations or {})}
+            for field, text in filled.items():  # filled while empty: an officer's wording stays
                 if text and not getattr(indicator, field):
                     setattr(indicator, field, text)
                     diff.append(field)
