@@ -84,6 +84,7 @@ def phase_django(slots: Slots, n: int, cap: float, rng) -> tuple[int, float]:
     for resident, bucket_id, choices in slots.pairs(n, rng):
         if time.monotonic() > t_cap:
             break
+        client.cookies.clear()  # every voter comes with their own browser (no messages cookie of the previous one)
         client.cookies["sessionid"] = resident.session_key
         t = time.perf_counter()
         response = client.post(f"/{LANG}/budget/buckets/{bucket_id}/vote/", {"choices": list(choices)})
