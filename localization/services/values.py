@@ -406,7 +406,7 @@ def _frames(qs) -> dict[int, pd.DataFrame]:
     df = pd.DataFrame(rows, columns=EXPORT_FIELDS)
     own = df["source_file"] == "data/indicator_" + df["indicator__code"] + ".csv"
     df["own_line"] = df["source_line"].where(own)
-    df["order"] = df["own_line"].fillna(10**9)
+    df["order"] = pd.to_numeric(df["own_line"], errors="coerce").fillna(10**9)  # None (no line) sorts last
     df = df.sort_values(["indicator_id", "order", "year", "area_code", "dims", "pk"], kind="stable")
     return {pk: part for pk, part in df.groupby("indicator_id", sort=False)}
 
