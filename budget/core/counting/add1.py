@@ -39,15 +39,16 @@ def _add1_gallop(P: _Prep, first: _Run, out, verdict) -> tuple[list[int], int]:
     """Add1 by galloping certificates: every whole unit k is either run exactly or lies in a stretch
     ``[k_a, k_b]`` that a certifying run at ``k_b`` proves to give the outcome of ``k_a`` (see :class:`_Run`).
 
-    The stretch doubles after each certificate and halves after each refusal; at stretch 1 the next unit is
-    run exactly, as pabutools does. Where the outcome changes at almost every unit (France_Toulouse_2022) a
-    certificate right after an exact unit is mostly refused and costs nearly a run, so after a refusal at the
-    first stretch the next ``wait`` units are run exactly without trying (``wait`` doubles with every such
-    refusal up to 32, back to 1 after a certificate). Every unit is still either run exactly or certified, so the
+    The stretch doubles after two certificates in a row and halves after each refusal; at stretch 1 the next
+    unit is run exactly, as pabutools does. Where the outcome changes at almost every unit
+    (France_Toulouse_2022) a certificate right after an exact unit is mostly refused and costs nearly a run,
+    so after a refusal at the first stretch the next ``wait`` units are run exactly without trying (``wait``
+    doubles with every such refusal up to 32, back to 1 after a certificate). Every unit is still either run exactly or certified, so the
     answer is the first unit whose outcome is exhaustive or overspends, as with one-by-one stepping."""
     b0 = P.budget / P.n_voters
     base, k, stretch, runs = first, 0, 2, 1
     wait, backoff, fresh = 0, 1, True  # fresh: the stretch was just reset after an exact unit
+    streak = 0  # certificates in a row: the stretch doubles after two (after one, the next double is likely refused)
     while True:
         if stretch > 1:
             probe = _Run(P, b0 + k + stretch, base=list(zip(out, base.rhos)))
@@ -56,12 +57,15 @@ def _add1_gallop(P: _Prep, first: _Run, out, verdict) -> tuple[list[int], int]:
             if probe.certified:  # every unit in (k, k + stretch] gives ``out`` (verdict: go on)
                 k += stretch
                 base = probe
-                stretch *= 2
+                streak += 1
+                if streak >= 2:
+                    stretch *= 2
                 backoff = 1
             else:
                 if fresh:
                     wait, backoff = backoff, min(2 * backoff, 32)
                 stretch //= 2
+                streak = 0
             fresh = False
             continue
         run = _Run(P, b0 + k + 1)
@@ -77,7 +81,7 @@ def _add1_gallop(P: _Prep, first: _Run, out, verdict) -> tuple[list[int], int]:
         if wait:
             wait -= 1
         else:
-            stretch, fresh = 2, True
+            stretch, fresh, streak = 2, True, 0
 
 
 def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int]:
