@@ -70,6 +70,18 @@ _MESSAGES = [
     (r"the YAML front matter is not closed.*", gettext_noop("the YAML front matter is not closed (expected a line '---')")),
     (r"not a readable Excel file.*", gettext_noop("not a readable Excel file (expected field names and values in the first sheet)")),
     (r"no data file found.*", gettext_noop("no data file found (expected data/indicator_<id>.csv files, or the inputs listed in config_data.yml)")),
+    (r"input (?P<n>\S+) is not a mapping \(expected class: and path_pattern:\)",
+     gettext_noop("input %(n)s is not a mapping (expected class: and path_pattern:)")),
+    (r"not a readable metadata CSV \(field,value\): (?P<x>.*)", gettext_noop("not a readable metadata CSV (field,value): %(x)s")),
+    (r"expected a mapping, got (?P<x>.+)", gettext_noop("expected a mapping of fields, got %(x)s")),
+    (r"SDMX-ML needs the sdmx1 library, which is not installed",
+     gettext_noop("SDMX-ML needs the sdmx1 library, which is not installed")),
+    (r"(?P<c>\S+) denotes a unit abolished in (?P<y>\d+), but the row is for (?P<z>\S+)",
+     gettext_noop("%(c)s denotes a unit abolished in %(y)s, but the row is for %(z)s")),
+    (r"GeoCode disagrees with REF_AREA on (?P<n>\d+) row\(s\) \(first: (?P<a>.*) vs (?P<b>.*)\); REF_AREA used",
+     gettext_noop("GeoCode disagrees with REF_AREA on %(n)s rows (first: %(a)s vs %(b)s); REF_AREA is used")),
+    (r"(?P<year>\S+) already has a value \((?P<value>[^,]*), (?P<status>[^)]*)\) that only a statistics officer can change",
+     gettext_noop("%(year)s already has a value (%(value)s, %(status)s); only a statistics officer can change it.")),
 ]
 _MESSAGES = [(re.compile(pattern + "$"), template) for pattern, template in _MESSAGES]
 _LOCATED = re.compile(r"^(?P<where>.*?:\d+): (?P<reason>.*)$", re.S)
