@@ -9,6 +9,7 @@ import csv
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 
@@ -233,3 +234,29 @@ def load_all() -> LoadReport:
 
     load_provenance(report)
     return report
+
+
+@dataclass(frozen=True)
+class PublishedCount:
+    """A count of the approved national list as a source document states it (not derived from the site's data)."""
+
+    value: int
+    year: int | None
+    source_file: str
+    source_line: int
+    quote: str
+
+
+@lru_cache(maxsize=1)
+def approved_list_composition() -> dict[str, PublishedCount]:
+    """``total``, ``current``, ``monitoring``, ``localized``: the composition of the approved national SDG list
+    (2024) as the VNR 2025 states it (``fixtures/seed-facts/national_series.csv``), each with file, line and quote.
+    Shown beside the site's own counts where the platform does not say which indicator is which."""
+    out = {}
+    with open(FIXTURES / "seed-facts" / "national_series.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            key = row["indicator_key"].removeprefix("national_sdg_indicators_")
+            if row["indicator_key"].startswith("national_sdg_indicators_") and row["qualifier"] == "eq":
+                out[key] = PublishedCount(int(float(row["value"])), int(row["year"]) if row["year"] else None,
+                                          row["seed_file"], int(row["line"]), row["quote"])
+    return out

@@ -36,9 +36,14 @@ class IndicatorFilterForm(forms.Form):
     localized = forms.ChoiceField(label=_("Localized"), required=False, choices=YES_NO)
     regional = forms.ChoiceField(label=_("Has regional data"), required=False, choices=YES_NO)
 
-    def __init__(self, *args, goals=(), **kwargs):
+    def __init__(self, *args, goals=(), recorded=("category", "localized"), **kwargs):
+        """``recorded``: the attributes some indicator has been given; a filter on one nobody has recorded would
+        only ever find nothing, so it is not offered (the page says why)."""
         super().__init__(*args, **kwargs)
         self.fields["goal"].choices = [("", _("all goals"))] + [(g.number, f"{g.number}. {g.short}") for g in goals]
+        for name in ("category", "localized"):
+            if name not in recorded:
+                del self.fields[name]
 
 
 class CompareForm(forms.Form):

@@ -26,6 +26,7 @@ from ..core.decomposition import DecompositionError
 from ..forms.indicators import RULE_LABELS, CompareForm, DecompositionForm, IndicatorFilterForm, ProposalForm, ReviewForm
 from ..models import Goal, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
 from ..permissions import can_edit_region, is_officer, is_statistics
+from ..reference import approved_list_composition
 from ..services import decomposition as targets_service
 from ..services.charts import ChartSeries, TargetMark, line_chart
 from ..services.status import StatusBoard, regions_phrase, summary_of
@@ -89,12 +90,16 @@ def indicator_list(request):
     (``?goal=N``; the script loads them in place). With a search (``?q=``) or a filter, the goals holding a match
     are open with their matching indicators. ``?partial=1`` returns only the results (the script's live search)."""
     goals = list(Goal.objects.all())
-    form = IndicatorFilterForm(request.GET or None, goals=goals)
     qs = Indicator.objects.select_related("goal").annotate(has_regional=_regional_exists()).order_by("sort_key")
     counts = Indicator.objects.aggregate(
         total=Count("pk"), current=Count("pk", filter=Q(category="current")),
         monitoring=Count("pk", filter=Q(category="monitoring")), localized=Count("pk", filter=Q(localized=True)),
         regional=Count("pk", filter=Q(_regional_exists())))
+    # The national platform does not publish which indicators are "current" or "monitoring", nor which are
+    # localized: until a statistics officer records it, the counts are "no data", not 0 (and not filters).
+    recorded = [name for name, n in (("category", counts["current"] + counts["monitoring"]),
+                                     ("localized", counts["localized"])) if n]
+    form = IndicatorFilterForm(request.GET or None, goals=goals, recorded=recorded)
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("goal"):
         qs = qs.filter(goal__number=data["goal"])
@@ -116,7 +121,8 @@ def indicator_list(request):
     context = {
         "form": form, "rows": rows, "groups": groups, "filtered": filtered, "expanded": expanded,
         "chosen_goal": data.get("goal"),
-        "goals": goals, "counts": counts, "shown": len(rows), "query": query,
+        "goals": goals, "counts": counts, "shown": len(rows), "query": query, "recorded": recorded,
+        "published": approved_list_composition(),
         "summary": board.national_summary(), "is_statistics": is_statistics(request.user),
     }
     if request.GET.get("partial") == "1":

@@ -96,3 +96,30 @@ def test_partial_returns_the_results_only(client, national):
     assert "<html" not in html and "<form" not in html
     assert html.startswith('<p role="status" id="indicator-count">')
     assert open_goals(html) == ["1"] and "1-2-1" in indicator_links(html)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_categories_the_platform_does_not_publish_are_no_data_not_zero(client, national, lang):
+    # The platform says nothing about "current"/"monitoring"/localized: the counts are "no data" (never 0), the
+    # filters on them are not offered, and the page gives the approved list's composition as the VNR states it.
+    assert not Indicator.objects.exclude(category="").exists() and not Indicator.objects.filter(localized=True).exists()
+    html = get(client, f"/{lang}/indicators/")
+    no_data = {"kk": "деректер жоқ", "ru": "нет данных", "en": "no data"}[lang]
+    assert html.count(f"<strong>{no_data}</strong>") == 3
+    assert 'name="category"' not in html and 'name="localized"' not in html
+    note = re.search(r'<p class="note" id="list-composition">(.*?)</p>', html, re.S).group(1)
+    for figure in ("200", "69", "131", "25"):
+        assert re.search(rf"\b{figure}\b", note), figure
+    assert 'title="000_e3cedfe4388e2973.txt' in note  # cited to the VNR's line
+
+
+def test_recorded_categories_are_counted_and_filterable(client, national):
+    first, second = Indicator.objects.order_by("sort_key")[:2]
+    Indicator.objects.filter(pk=first.pk).update(category="current", localized=True)
+    Indicator.objects.filter(pk=second.pk).update(category="monitoring")
+    html = get(client, "/en/indicators/")
+    assert "Current: <strong>1</strong>" in html and "Monitoring: <strong>1</strong>" in html
+    assert "Localized: <strong>1</strong>" in html and 'id="list-composition"' not in html
+    assert 'name="category"' in html and 'name="localized"' in html
+    html = get(client, "/en/indicators/?category=current")
+    assert indicator_links(html, "en") == [first.code]
