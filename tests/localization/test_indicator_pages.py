@@ -429,3 +429,16 @@ def test_status_reasons_are_never_english_on_kk_and_ru_pages(client, lang):
             assert text not in html, (page, text)
     html = client.get(url("ind_detail", lang, code=one.code)).content.decode()
     assert {"kk": "деректері бар кемінде 2 жыл қажет", "ru": "нужно не менее 2 лет с данными"}[lang] in html
+
+
+def test_an_unset_baseline_says_where_progress_is_measured_from(client, poverty):
+    # The passport does not say "no data" above a status card that shows a base year and value: it says that no
+    # official baseline is set and from which year the assessment starts (2015, the first year of the Agenda).
+    html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
+    assert "not set: progress is measured from the first year with data from 2015 on" in html
+    Indicator.objects.filter(pk=poverty.pk).update(baseline_year=2018)
+    html = client.get(url("ind_detail", "ru", code=poverty.code)).content.decode()
+    assert "не установлено: прогресс измеряется от первого года с данными, начиная с 2018" in html
+    Indicator.objects.filter(pk=poverty.pk).update(baseline_value=5.5)
+    html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
+    assert "5.5 (2018)" in html and "not set:" not in html
