@@ -110,3 +110,24 @@ def _replace(text: str, render) -> str:
         pos = match.end()
     out.append(text[pos:])
     return "".join(out)
+
+
+def shared(points) -> Citation | None:
+    """The citation every point of ``points`` has (None-points are skipped), when they all cite the same source
+    and none is awaiting verification; else None. A table then names the source once (its caption) instead of on
+    every row — on a phone the repeated citation made each row four lines tall. The exact references (files) stay
+    in the tooltip; per-value lines are in the downloads and the API."""
+    text, files = None, set()
+    for p in points:
+        if p is None:
+            continue
+        source_file = getattr(p, "source_file", "") or ""
+        if not source_file or getattr(p, "unverified", False):
+            return None
+        c = cite(source_file)
+        if text is None:
+            text = c.text
+        elif c.text != text:
+            return None
+        files.add(source_file)
+    return Citation(text, ", ".join(sorted(files))) if text is not None else None

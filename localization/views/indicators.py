@@ -26,6 +26,7 @@ from ..core.decomposition import DecompositionError
 from ..forms.indicators import RULE_LABELS, CompareForm, DecompositionForm, IndicatorFilterForm, ProposalForm, ReviewForm
 from ..models import Goal, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
 from ..permissions import can_edit_region, is_officer, is_statistics
+from ..citations import shared as shared_citation
 from ..reference import approved_list_composition
 from ..services import decomposition as targets_service
 from ..services.charts import ChartSeries, TargetMark, line_chart
@@ -266,6 +267,7 @@ def _detail_context(request, indicator: Indicator, *, form=None):
     return {
         "indicator": indicator, "sdg_targets": list(indicator.targets.all()), "national": national,
         "national_points": list(reversed(national.points)), "regional": _regional_table(board, indicator, regional_rows, request.user),
+        "regional_source": shared_citation(p for r in regional_rows for p in (r.base_point, r.latest)),
         "summary": summary, "regions_phrase": regions_phrase(summary), "headline": headline, "unit": unit,
         "national_chart": _national_chart(indicator, national, unit),
         "regional_chart": _regional_chart(indicator, national, regional_rows, unit),
@@ -457,6 +459,8 @@ def region_indicators(request, kato):
     return render(request, "localization/indicators/region.html", {
         "preview": board.preview,
         "region": region, "goal_cards": goal_cards, "localized": localized, "others": others, "gaps": gaps,
+        "localized_source": shared_citation(p for i in localized for p in (i["row"].base_point, i["row"].latest)),
+        "others_source": shared_citation(p for i in others for p in (i["row"].base_point, i["row"].latest)),
         "summary": summary_of(with_data), "n_with_data": len(with_data), "n_indicators": len(rows),
         "can_propose": can_edit_region(request.user, region),
         "values_url": _optional_url("data_region_values", kato=region.kato)

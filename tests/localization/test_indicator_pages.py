@@ -1,4 +1,6 @@
 """Indicator pages: every page in kk/ru/en, sources and "no data" shown, permissions, forms, constant queries."""
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -83,8 +85,12 @@ def test_every_page_in_each_language(client, make_user, poverty, name, lang):
 
 def test_indicator_page_shows_values_sources_statuses_and_no_data(client, poverty, make_user):
     html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
-    # national 2023 value, line 10 + 8: the reader's citation, the exact reference as its tooltip
-    assert '<span class="cite" title="data/indicator_1-2-1.csv, line 18">National SDG platform (Bureau of National Statistics)</span>' in html
+    # every national value comes from the platform's file: the table names its source once, in the caption (the
+    # reader's citation, the file as its tooltip), not on every row
+    national = re.search(r"<caption>National values.*?</table>", html, re.S).group(0)
+    assert ('<span class="source">source: <span class="cite" title="data/indicator_1-2-1.csv">National SDG platform '
+            '(Bureau of National Statistics)</span></span></caption>') in national
+    assert national.count("National SDG platform") == 1 and ">Source</th>" not in national
     assert "data/indicator_1-2-1.csv:18" not in html
     # Public means verified: Abai's unverified values are not on the public page; an officer sees a marked preview.
     assert "entered by akimat, unverified" not in html and "Preview for officers" not in html
@@ -375,9 +381,9 @@ def test_chart_is_accessible_escaped_and_inside_its_box():
 def test_indicator_page_has_a_table_beside_each_chart(client, poverty):
     html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
     national = html.split('<section aria-labelledby="national">')[1].split("</section>")[0]
-    assert national.count("<svg") == 1 and "<caption>National values (percent)</caption>" in national
+    assert national.count("<svg") == 1 and "<caption>National values (percent)<br>" in national
     regions = html.split('<section aria-labelledby="regions">')[1].split("</section>")[0]
-    assert regions.count("<svg") == 1 and "<caption>Regional values and status (percent)</caption>" in regions
+    assert regions.count("<svg") == 1 and "<caption>Regional values and status (percent)" in regions
 
 
 def test_indicator_without_any_value_says_no_data(client, make_user):
@@ -442,3 +448,35 @@ def test_an_unset_baseline_says_where_progress_is_measured_from(client, poverty)
     Indicator.objects.filter(pk=poverty.pk).update(baseline_value=5.5)
     html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
     assert "5.5 (2018)" in html and "not set:" not in html
+
+
+def test_a_table_names_a_shared_source_once_and_every_source_when_they_differ(client, poverty, make_user):
+    # Public page: Astana's values all come from the platform file -> the regional table names it once.
+    html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
+    regions = html.split('<section aria-labelledby="regions">')[1].split("</section>")[0]
+    table = regions.split("<table")[1]
+    assert "source of the values: <span class=\"cite\"" in table and table.count("National SDG platform") == 1
+    dashboard = client.get(url("ind_region", "en", kato=ASTANA)).content.decode()
+    assert dashboard.count("source of the values: <span class=\"cite\"") == 1  # Astana's one table (localized)
+    # An officer's preview adds Abai's unverified values: sources differ, so every value carries its own again.
+    client.force_login(make_user("stat", role="statistics"))
+    html = client.get(url("ind_detail", "en", code=poverty.code)).content.decode()
+    table = html.split('<section aria-labelledby="regions">')[1].split("</section>")[0].split("<table")[1]
+    assert "source of the values:" not in table and table.count("National SDG platform") >= 2
+    assert "entered by akimat, unverified" in table
+
+
+def test_shared_citation_core():
+    from types import SimpleNamespace as P
+
+    from localization.citations import shared
+
+    a = P(source_file="data/indicator_1-2-1.csv", source_line=3, unverified=False)
+    b = P(source_file="data/indicator_1-2-1.csv", source_line=9, unverified=False)
+    vnr = P(source_file="000_e3cedfe4388e2973.txt", source_line=598, unverified=False)
+    with translation.override("en"):
+        assert shared([a, None, b]).reference == "data/indicator_1-2-1.csv"
+        assert shared([a, vnr]) is None  # two sources: each value keeps its own
+        assert shared([a, P(source_file="", source_line=None, unverified=False)]) is None  # one has none
+        assert shared([a, P(source_file="x.csv", source_line=1, unverified=True)]) is None
+        assert shared([]) is None and shared([None]) is None
