@@ -258,6 +258,7 @@ class MapSetup(MacroElement):
         (function () {
             var map = {{ this._parent.get_name() }};
             map.attributionControl.setPrefix(false);
+            L.control.scale({imperial: false}).addTo(map);  // kilometres only (two bars overlapped on phones)
             {% for a in this.attributions %}map.attributionControl.addAttribution({{ a|tojson }});
             {% endfor %}
             var legend = document.querySelector(".aimaq-legend");
@@ -554,7 +555,7 @@ def build_map(data: services.LayerData, options: MapOptions | None = None, lang:
     with override(lang):
         classes = classify(data.values, options.classification, diverging=data.is_gap,
                            higher_is_worse=data.higher_is_worse)
-        m = folium.Map(location=[48.0, 67.0], zoom_start=4, tiles=None, control_scale=True, min_zoom=3, max_zoom=18,
+        m = folium.Map(location=[48.0, 67.0], zoom_start=4, tiles=None, control_scale=False, min_zoom=3, max_zoom=18,
                        zoom_snap=0.25, zoom_delta=0.5)
         m.options.update({"max_zoom": 18, "min_zoom": 3})  # without tiles Leaflet has no max zoom (markercluster needs one)
         m.get_root().header.add_child(Element(LEGEND_CSS), name="aimaq_legend_css")

@@ -72,6 +72,7 @@ def test_map_contains_every_region_the_legend_and_the_years_values(data, lang):
     for region in Region.objects.all():
         assert region.tr("name", lang) in html, region.kato
     assert "aimaq-legend" in html and "L.control" in html
+    assert html.count("L.control.scale(") == 1 and "L.control.scale({imperial: false})" in html  # kilometres only
     for row in layer.rows:
         if row.cell.value is not None:
             assert row.text in html  # e.g. "2,4" in kk/ru, "2.4" in en
