@@ -188,7 +188,10 @@ class _Run:
         q = cost / n
         for _ in range(8):
             poor = (b < q).astype(float)  # a float mask: dot with a bool array is a slow generic loop
-            q1 = (cost - wb.dot(poor)) / (n - ws.dot(poor))
+            rich = n - ws.dot(poor)
+            if rich <= 0:  # impossible below the root (money is enough); leave any doubt to the sorting
+                break
+            q1 = (cost - wb.dot(poor)) / rich
             if not ((b >= q) & (b < q1)).any():
                 return 1, q1 / cost
             q = q1
