@@ -9,8 +9,8 @@ import csv
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
