@@ -22,12 +22,12 @@ from django.views.decorators.http import require_POST
 
 from ..citations import shared as shared_citation
 from ..core import coverage, units
-from ..search import matches_query
 from ..core.decomposition import DecompositionError
 from ..forms.indicators import RULE_LABELS, CompareForm, DecompositionForm, IndicatorFilterForm, ProposalForm, ReviewForm
 from ..models import Goal, Indicator, IndicatorValue, Region, RegionalTarget, current_lang
 from ..permissions import can_edit_region, is_officer, is_statistics
 from ..reference import approved_list_composition
+from ..search import matches_query
 from ..services import decomposition as targets_service
 from ..services.charts import ChartSeries, TargetMark, line_chart
 from ..services.status import StatusBoard, regions_phrase, summary_of
