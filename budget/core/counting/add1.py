@@ -12,7 +12,7 @@ from .election import Election, _check_sat
 from .mes_engine import _Prep, _Run
 
 
-def _add1_by_bounds(P: _Prep, out, verdict) -> tuple[list[int], int]:
+def _add1_by_bounds(P: _Prep, out, stop) -> tuple[list[int], int]:
     """Add1 with one exact MES run per possible change (see :class:`_TrackedRun`)."""
     b0 = P.budget / P.n_voters
     k = 0
@@ -27,15 +27,13 @@ def _add1_by_bounds(P: _Prep, out, verdict) -> tuple[list[int], int]:
         run = _TrackedRun(P, b0 + k)
         new = run.run()
         runs += 1
-        v = verdict(new)
-        if v == "overspent":
-            return out, runs
-        if v == "exhaustive":
-            return new, runs
+        done = stop(out, new)
+        if done is not None:
+            return done, runs
         out = new
 
 
-def _add1_gallop(P: _Prep, first: _Run, out, verdict) -> tuple[list[int], int]:
+def _add1_gallop(P: _Prep, first: _Run, out, stop) -> tuple[list[int], int]:
     """Add1 by galloping certificates: every whole unit k is either run exactly or lies in a stretch
     ``[k_a, k_b]`` that a certifying run at ``k_b`` proves to give the outcome of ``k_a`` (see :class:`_Run`).
 
@@ -72,11 +70,9 @@ def _add1_gallop(P: _Prep, first: _Run, out, verdict) -> tuple[list[int], int]:
         new = run.run()
         runs += 1
         k += 1
-        v = verdict(new)
-        if v == "overspent":
-            return out, runs
-        if v == "exhaustive":
-            return new, runs
+        done = stop(out, new)
+        if done is not None:
+            return done, runs
         base, out = run, new
         if wait:
             wait -= 1
@@ -110,6 +106,11 @@ def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int
             return "exhaustive"
         return None
 
+    def stop(out, new):
+        """What Add1 returns if it stops at the outcome ``new`` (``out``: the previous unit's), else None."""
+        v = verdict(new)
+        return out if v == "overspent" else new if v == "exhaustive" else None
+
     first = _Run(P, b0)
     out = first.run()
     runs = 1
@@ -119,9 +120,9 @@ def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int
     if v == "overspent":  # impossible: at budget/n nobody can overspend
         return [], runs
     if jump == "bound":
-        return _add1_by_bounds(P, out, verdict)
+        return _add1_by_bounds(P, out, stop)
     if jump == "gallop":
-        return _add1_gallop(P, first, out, verdict)
+        return _add1_gallop(P, first, out, stop)
     if jump is not False:
         raise ValueError(f"unknown Add1 engine {jump!r}")
     k = 0
@@ -129,11 +130,9 @@ def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int
         k += 1
         new = _Run(P, b0 + k).run()
         runs += 1
-        v = verdict(new)
-        if v == "overspent":
-            return out, runs
-        if v == "exhaustive":
-            return new, runs
+        done = stop(out, new)
+        if done is not None:
+            return done, runs
         out = new
 
 
