@@ -85,7 +85,7 @@ def indicator_series(code: str, dims: str = "", *, preview: bool = False) -> Ser
       population-weighted mean of the pre-2022 rates (rates only; other units stay "no data");
     * values of other old territories (South Kazakhstan before 2018) are kept in ``Series.other`` only.
     """
-    from localization.services.status import STATUS_RANK, Row, choose_headline, is_total
+    from localization.services.status import ROW_FIELDS, STATUS_RANK, Row, choose_headline, is_total
 
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
@@ -100,9 +100,8 @@ def indicator_series(code: str, dims: str = "", *, preview: bool = False) -> Ser
     df = pd.DataFrame(rows)
     headline = None
     if not dims:  # the statuses' choice, from the rows they would read (today's units only; no second query)
-        candidates = [Row(indicator.pk, r["region_id"], r["area_code"], r["territory"], r["year"], r["unit"],
-                          r["series"], r["value"], r["status"], r["source_file"], r["source_line"], r["source_note"],
-                          r["dims"], r["suspect"]) for r in rows]
+        fields = [f for f in ROW_FIELDS if f != "indicator_id"]  # every other Row field is read in _FIELDS
+        candidates = [Row(indicator.pk, **{f: r[f] for f in fields}) for r in rows]
         headline = choose_headline(indicator, [c for c in candidates if c.region_id is None or not c.former_unit])
     if headline is not None:
         unit, series = headline
