@@ -332,11 +332,15 @@ class Indicator(Trilingual, models.Model):
     def unit_label(self) -> str:
         return self.unit_in(current_lang())
 
+    def _in(self, field: str, lang: str) -> str:
+        """``<field>_kk`` / ``<field>_ru`` in ``lang``, or ``field`` itself (English, the canonical text) when that
+        translation is empty (responsible body, source)."""
+        return (getattr(self, f"{field}_{lang}", "") if lang in ("kk", "ru") else "") or getattr(self, field)
+
     @property
     def responsible_label(self) -> str:
-        """The responsible body in the reader's language (English, the canonical field, when not translated)."""
-        lang = current_lang()
-        return (getattr(self, f"responsible_body_{lang}", "") if lang in ("kk", "ru") else "") or self.responsible_body
+        """The responsible body in the reader's language."""
+        return self._in("responsible_body", current_lang())
 
     @property
     def source_label(self) -> str:
@@ -344,8 +348,7 @@ class Indicator(Trilingual, models.Model):
         return self.source_in(current_lang())
 
     def source_in(self, lang: str) -> str:
-        """The source in ``lang`` (English, the canonical field, when not translated)."""
-        return (getattr(self, f"source_{lang}", "") if lang in ("kk", "ru") else "") or self.source
+        return self._in("source", lang)
 
     def unit_in(self, lang: str) -> str:
         """The unit in ``lang`` from the unit catalogue (``localization.core.units``), whatever form the data gave."""

@@ -345,9 +345,8 @@ def data_value_upload(request, kato: str):
     code = (request.POST.get("indicator") if request.method == "POST" else request.GET.get("indicator")) or ""
     indicator = Indicator.objects.filter(code=code).first() if code else None
     if indicator is None:  # step 1: the searchable picker (no 274-option select)
-        if request.method == "POST" or code:
-            return _picker(request, region, error=_("Choose an indicator from the list."), upload=True)
-        return _picker(request, region, upload=True)
+        error = _("Choose an indicator from the list.") if request.method == "POST" or code else ""
+        return _picker(request, region, error=error, upload=True)
     form = UploadForm(request.POST or None, request.FILES or None, initial={"indicator": indicator.code})
     report = None
     if request.method == "POST" and form.is_valid():

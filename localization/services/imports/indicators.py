@@ -112,9 +112,9 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
         responsible = {}
     sources = {}
     for field, lang in SOURCE_FIELDS.items():
-        parts = [_en(repo, meta.get(k), lang) for k in ("source_compilation_1", "source_data_1")]
+        texts = [_en(repo, meta.get(k), lang) for k in ("source_compilation_1", "source_data_1")]
         # A literal text (no translation key) is the same in every language: English is no Kazakh source.
-        text = _source(*(part if _fits_language(part, lang) else "" for part in parts))
+        text = _source(*(t if _fits_language(t, lang) else "" for t in texts))
         if text and text != values["source"]:
             sources[field] = text
     return IndicatorPlan(indicator_id, values, [target_pk] if target_pk else [], responsible, sources)
