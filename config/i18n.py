@@ -41,6 +41,11 @@ def js_po_files() -> list[Path]:
     return sorted(ROOT.glob("locale/*/LC_MESSAGES/djangojs.po"))
 
 
+def js_po_path(lang: str) -> Path:
+    """The project's catalogue of the admin's JavaScript strings in ``lang``."""
+    return ROOT / "locale" / lang / "LC_MESSAGES" / "djangojs.po"
+
+
 def django_js_source() -> Path:
     """Django's Russian admin JavaScript catalogue: the msgids the project's djangojs.po must hold."""
     import django
@@ -82,7 +87,7 @@ def extract_js() -> None:
             if msgid_plural:
                 entry.msgstr_plural = {i: "" for i in range(nplurals)}
             po.append(entry)
-        path = ROOT / "locale" / lang / "LC_MESSAGES" / "djangojs.po"
+        path = js_po_path(lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         po.save(str(path))
 
@@ -227,7 +232,7 @@ def js_problems() -> list[str]:
     wanted = {(ctxt, msgid) for ctxt, msgid, _ in django_js_msgids()}
     found = []
     for lang in ("kk", "ru"):
-        path = ROOT / "locale" / lang / "LC_MESSAGES" / "djangojs.po"
+        path = js_po_path(lang)
         if not path.exists():
             found.append(f"{path.relative_to(ROOT)}: missing (python config/i18n.py extract-js)")
             continue

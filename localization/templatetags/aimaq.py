@@ -36,16 +36,6 @@ def cite(point):
 
 
 @register.filter
-def shared_cite(points):
-    """``{% with shared=points|shared_cite %}``: the one citation all ``points`` share (html), or "" (see
-    :func:`localization.citations.shared`)."""
-    from localization.citations import shared
-
-    found = shared(points)
-    return found.html() if found else ""
-
-
-@register.filter
 def cite_refs(text):
     """``{{ text|cite_refs }}``: free text with file references replaced by citations (tooltip: the reference)."""
     from localization.citations import cite_html

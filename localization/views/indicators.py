@@ -266,7 +266,8 @@ def _detail_context(request, indicator: Indicator, *, form=None):
         own_region = board.region_by_id.get(request.user.region_id)
     return {
         "indicator": indicator, "sdg_targets": list(indicator.targets.all()), "national": national,
-        "national_points": list(reversed(national.points)), "regional": _regional_table(board, indicator, regional_rows, request.user),
+        "national_points": list(reversed(national.points)), "national_source": shared_citation(national.points),
+        "regional": _regional_table(board, indicator, regional_rows, request.user),
         "regional_source": shared_citation(p for r in regional_rows for p in (r.base_point, r.latest)),
         "summary": summary, "regions_phrase": regions_phrase(summary), "headline": headline, "unit": unit,
         "national_chart": _national_chart(indicator, national, unit),
