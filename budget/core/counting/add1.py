@@ -12,8 +12,9 @@ from .election import Election, _check_sat
 from .mes_engine import _Prep, _Run
 
 
-def _add1_by_bounds(P: _Prep, out, stop) -> tuple[list[int], int]:
-    """Add1 with one exact MES run per possible change (see :class:`_TrackedRun`)."""
+def _add1_by_bounds(P: _Prep, stop) -> tuple[list[int], int]:
+    """Add1 with one exact MES run per possible change (see :class:`_TrackedRun`; the first run is tracked too,
+    for its bound)."""
     b0 = P.budget / P.n_voters
     k = 0
     run = _TrackedRun(P, b0)
@@ -120,7 +121,7 @@ def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int
     if v == "overspent":  # impossible: at budget/n nobody can overspend
         return [], runs
     if jump == "bound":
-        return _add1_by_bounds(P, out, stop)
+        return _add1_by_bounds(P, stop)
     if jump == "gallop":
         return _add1_gallop(P, first, out, stop)
     if jump is not False:
