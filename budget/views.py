@@ -9,7 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from geo.services import expire_stale
+from geo.views import job_json
 from localization.core import safecells
 from localization.models import current_lang
 
@@ -165,10 +166,7 @@ def count_detail(request, pk):
 @login_required
 @require_GET
 def count_status(request, pk):
-    job = _count_job(request, pk)
-    return JsonResponse({"status": job.status, "status_label": job.get_status_display(), "done": job.done,
-                         "total": job.total, "percent": job.percent, "finished": job.finished,
-                         "message": _(job.message) if job.message else "", "errors": len(job.errors or [])})
+    return job_json(_count_job(request, pk))
 
 
 # --------------------------------------------------------------------------------------------------- proposals

@@ -558,7 +558,8 @@ def settlement_import(request):
     return render(request, "geo/settlement_import.html", {"form": form, "imports": SettlementImport.objects.all()[:20]})
 
 
-def _job_json(job, extra=None) -> JsonResponse:
+def job_json(job, extra=None) -> JsonResponse:
+    """A job row's progress for its page's poller (geo/progress.js), never cached; the budget's counts use it too."""
     data = {"status": job.status, "status_label": job.get_status_display(), "done": job.done, "total": job.total,
             "percent": job.percent, "message": _(job.message) if job.message else "", "finished": job.finished,
             "errors": len(job.errors or [])}
@@ -592,7 +593,7 @@ def settlement_import_status(request, pk):
         raise PermissionDenied
     job = get_object_or_404(SettlementImport, pk=pk)
     services.expire_stale(job)
-    return _job_json(job, {"created": job.created, "updated": job.updated, "unchanged": job.unchanged,
+    return job_json(job, {"created": job.created, "updated": job.updated, "unchanged": job.unchanged,
                            "rejected": job.rejected, "problems": sum((job.problems or {}).values())})
 
 
@@ -621,7 +622,7 @@ def recompute_status(request, pk):
         raise PermissionDenied
     job = get_object_or_404(Recomputation, pk=pk)
     services.expire_stale(job)
-    return _job_json(job)
+    return job_json(job)
 
 
 def rss_catalogue(request):
