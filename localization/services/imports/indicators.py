@@ -16,8 +16,8 @@ from .common import BATCH, FileRejected, References, opensdg
 # indicators from meta + translations
 
 
-def _en(repo: opensdg.Repository, key, lang: str = "en") -> str:
-    """English (or ``lang``) text of a metadata value (a translation key such as ``sources.1-2-1-source_data_1``
+def _text(repo: opensdg.Repository, key, lang: str = "en") -> str:
+    """The text in ``lang`` (English by default) of a metadata value (a translation key such as ``sources.1-2-1-source_data_1``
     or text)."""
     if not key:
         return ""
@@ -85,10 +85,10 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
         unit = units[0] if len(units) == 1 else ""
     # Unit labels only where the repository translates the code (repo.unit falls back to the code itself).
     labels = {lang: text for lang, text in (repo.unit(indicator_id) if unit else {}).items() if text and text != unit}
-    compilation, data = _en(repo, meta.get("source_compilation_1")), _en(repo, meta.get("source_data_1"))
+    compilation, data = _text(repo, meta.get("source_compilation_1")), _text(repo, meta.get("source_data_1"))
     global_pk = refs.global_by_code.get(".".join(parts[:3]))
     if global_pk is None:
-        title = _en(repo, meta.get("indicator_name"))
+        title = _text(repo, meta.get("indicator_name"))
         global_pk = refs.global_by_title.get(title.lower()) if title else None
     values = {
         "sort_key": sort_key(indicator_id),
@@ -100,19 +100,19 @@ def plan_indicator(repo: opensdg.Repository, indicator_id: str, frame, refs: Ref
         "unit_kk": labels.get("kk", "")[:120],
         "unit_ru": labels.get("ru", "")[:120],
         "unit_en": labels.get("en", "")[:120],
-        "customisation": _en(repo, meta.get("customisation"))[:40],
+        "customisation": _text(repo, meta.get("customisation"))[:40],
         "reporting_status": str(meta.get("reporting_status") or "")[:20],
         "source": _source(compilation, data),
         "global_indicator_id": global_pk,
     }
     target_pk = refs.targets.get(f"{parts[0]}.{parts[1]}")
     key = meta.get("source_implementation_1")
-    responsible = {field: _en(repo, key, lang)[:300] for field, lang in RESPONSIBLE_FIELDS.items()}
+    responsible = {field: _text(repo, key, lang)[:300] for field, lang in RESPONSIBLE_FIELDS.items()}
     if responsible["responsible_body"] == "":
         responsible = {}
     sources = {}
     for field, lang in SOURCE_FIELDS.items():
-        texts = [_en(repo, meta.get(k), lang) for k in ("source_compilation_1", "source_data_1")]
+        texts = [_text(repo, meta.get(k), lang) for k in ("source_compilation_1", "source_data_1")]
         # A literal text (no translation key) is the same in every language: English is no Kazakh source.
         text = _source(*(t if _fits_language(t, lang) else "" for t in texts))
         if text and text != values["source"]:
