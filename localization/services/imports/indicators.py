@@ -17,8 +17,8 @@ from .common import BATCH, FileRejected, References, opensdg
 
 
 def _text(repo: opensdg.Repository, key, lang: str = "en") -> str:
-    """The text in ``lang`` (English by default) of a metadata value (a translation key such as ``sources.1-2-1-source_data_1``
-    or text)."""
+    """The text in ``lang`` (English by default) of a metadata value (a translation key such as
+    ``sources.1-2-1-source_data_1``, or text)."""
     if not key:
         return ""
     if not isinstance(key, str):
