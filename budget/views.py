@@ -23,6 +23,7 @@ from geo.views import job_json
 from localization.core import safecells
 from localization.models import current_lang
 
+from . import auth as auth_backend
 from . import services
 from .forms import (
     BallotForm,
@@ -691,7 +692,7 @@ def signup(request):
         except BudgetError as error:
             apply_error(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=auth_backend.BACKEND)
             messages.success(request, _("Welcome! Your resident account was created."))
             if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
                 return redirect(next_url)

@@ -208,7 +208,10 @@ X_FRAME_OPTIONS = "DENY"  # the map views that are embedded in our own pages opt
 # `axes_reset`, or by deleting the row in /admin/axes/accessattempt/. Successful sign-ins are not logged.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend that also reads the resident profile with the user (one query per request, not two).
+    # Sessions name their backend: after upgrading from a version that used Django's own ModelBackend, people
+    # signed in before the upgrade sign in once more.
+    "budget.auth.ResidentBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks

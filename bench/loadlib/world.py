@@ -274,7 +274,7 @@ class Bench:
 
         # Signed-in sessions, as django.contrib.auth.login leaves them (cache session backend -> Redis db 7).
         auth_hash = users[0].get_session_auth_hash()  # depends only on the (shared) password hash
-        backend = "django.contrib.auth.backends.ModelBackend"
+        backend = "budget.auth.ResidentBackend"
         cache = caches[settings.SESSION_CACHE_ALIAS]
         chunk: dict[str, dict] = {}
         for r in residents:

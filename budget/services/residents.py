@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from localization.permissions import can_edit_region
 
+from ..auth import PROFILE_LOADED
 from ..core import iin as iin_core
 from ..models import Ballot, Bucket, Cycle, ResidentProfile
 from .common import VOTING_AGE, BudgetError
@@ -133,8 +134,17 @@ def verify_with_provider(request, profile: ResidentProfile) -> ResidentProfile:
 
 
 def resident_of(user) -> ResidentProfile | None:
+    """The signed-in person's resident profile (with its district), or None.
+
+    Read with the user by :class:`budget.auth.ResidentBackend` on every request; asked for only when the user was
+    loaded some other way."""
     if not user.is_authenticated:
         return None
+    if getattr(user, PROFILE_LOADED, False) and get_user_model().resident.is_cached(user):
+        try:
+            return user.resident
+        except ResidentProfile.DoesNotExist:  # loaded with the user: there is none
+            return None
     return ResidentProfile.objects.filter(user=user).select_related("district").first()
 
 
