@@ -270,10 +270,38 @@ class ReviewForm(forms.Form):
 
 # --------------------------------------------------------------------------------------------------- ballots
 
+class ProposalChoicesField(forms.ModelMultipleChoiceField):
+    """The chosen proposals, read with one query.
+
+    Django's ``ModelMultipleChoiceField`` validates each submitted value by building a query with it before the one
+    query that reads them; here the values are checked as ids (whole numbers in the id column's range) first."""
+
+    def _check_values(self, value):
+        ids = set()
+        for raw in value:
+            try:
+                pk = int(str(raw).strip())
+            except (TypeError, ValueError):
+                pk = None
+            if pk is None or not 0 < pk < 2 ** 63:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": raw})
+            ids.add(pk)
+        chosen = self.queryset.filter(pk__in=ids)
+        found = {p.pk for p in chosen}
+        for pk in sorted(ids - found):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk})
+        return chosen
+
+
 class BallotForm(forms.Form):
-    choices = forms.ModelMultipleChoiceField(
+    choices = ProposalChoicesField(
         label=_("Projects"), queryset=Proposal.objects.none(), widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one project.")},
+        error_messages={
+            "required": _("Choose at least one project."),
+            "invalid_pk_value": _("Unknown project on the ballot."),
+            "invalid_choice": _("Only projects admitted to the vote in this bucket can be chosen."),
+        },
     )
 
     def __init__(self, *args, bucket: Bucket, **kwargs):

@@ -97,3 +97,31 @@ def test_a_second_ballot_refused_by_the_database_leaves_nothing_behind(open_vote
         assert Ballot.objects.count() == 1
     assert list(Ballot.choices.through.objects.values_list("proposal_id", flat=True)) == [proposals[0].pk]
     assert list(BallotAudit.objects.values_list("action", "actor_id")) == [("create", voter.pk)]
+
+
+@pytest.mark.parametrize("bad", ["abc", "", " ", "-3", "0", "1.5", "99999999999999999999", "\x00", "12\x00"])
+def test_a_ballot_with_a_value_that_is_no_project_id_is_refused_with_a_field_error(client, open_vote, make_resident,
+                                                                                   bad):
+    cycle, bucket, proposals = open_vote
+    client.force_login(make_resident())
+    url = reverse("budget:ballot", args=[bucket.pk])
+    response = client.post(url, {"choices": [proposals[0].pk, bad]})
+    assert response.status_code == 200 and not Ballot.objects.exists() and not BallotAudit.objects.exists()
+    errors = response.context["form"].errors["choices"]
+    assert errors in (["Бюллетеньде белгісіз жоба бар."], ["Кемінде бір жобаны таңдаңыз."]), errors
+
+
+def test_a_ballot_naming_a_project_of_another_bucket_or_not_admitted_is_refused(client, open_vote, make_resident,
+                                                                              make_cycle):
+    from budget.models import Proposal
+
+    cycle, bucket, proposals = open_vote
+    other = propose(make_cycle(), make_resident(), title="Elsewhere")
+    Proposal.objects.filter(pk=proposals[1].pk).update(status=Proposal.Status.REJECTED)
+    client.force_login(make_resident())
+    url = reverse("budget:ballot", args=[bucket.pk])
+    for chosen in ([proposals[0].pk, other.pk], [proposals[1].pk], [10 ** 12]):
+        response = client.post(url, {"choices": chosen})
+        assert response.status_code == 200 and not Ballot.objects.exists()
+        assert response.context["form"].errors["choices"] == [
+            "Тек осы бюджет бөлімінде дауыс беруге жіберілген жобаларды таңдауға болады."], chosen
