@@ -271,22 +271,19 @@ class ReviewForm(forms.Form):
 # --------------------------------------------------------------------------------------------------- ballots
 
 class ProposalChoicesField(forms.ModelMultipleChoiceField):
-    """The chosen proposals, read with one query.
+    """The chosen proposals, read with one query (or none: ``known``, the proposals the view has already read).
 
     Django's ``ModelMultipleChoiceField`` validates each submitted value by building a query with it before the one
     query that reads them; here the values are checked as ids (whole numbers in the id column's range) first."""
 
+    known: list | None = None
+
     def _check_values(self, value):
-        ids = set()
-        for raw in value:
-            try:
-                pk = int(str(raw).strip())
-            except (TypeError, ValueError):
-                pk = None
-            if pk is None or not 0 < pk < 2 ** 63:
-                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                                      params={"pk": raw})
-            ids.add(pk)
+        ids = services.choice_ids(value)
+        if ids is None:
+            raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value")
+        if self.known is not None and {p.pk for p in self.known} == ids:
+            return list(self.known)
         chosen = self.queryset.filter(pk__in=ids)
         found = {p.pk for p in chosen}
         for pk in sorted(ids - found):
@@ -304,11 +301,14 @@ class BallotForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, bucket: Bucket, **kwargs):
+    def __init__(self, *args, bucket: Bucket, chosen: list[Proposal] | None = None, **kwargs):
+        """``chosen``: the submitted proposals as the view has read them (services.admitted_choices_with_bucket);
+        they are still checked here (same ids, then the cycle's ballot rule) but not read again."""
         super().__init__(*args, **kwargs)
         self.bucket = bucket
         field = self.fields["choices"]
         field.queryset = services.ballot_candidates(bucket)
+        field.known = chosen
         field.label_from_instance = lambda p: _("%(title)s — %(cost)s ₸") % {
             "title": p.title, "cost": f"{p.cost:,}".replace(",", " ")
         }

@@ -380,9 +380,16 @@ RECEIPT_COOKIE = "budget_receipt"
 
 
 def ballot(request, pk):
-    # A vote needs only the cycle's own columns; the page (GET, or a refused POST) reads its places lazily.
-    bucket = (get_object_or_404(Bucket.objects.select_related("cycle"), pk=pk) if request.method == "POST"
-              else _bucket_or_404(pk))
+    # A vote reads the chosen proposals with their bucket and cycle in one query (the cycle's own columns only; the
+    # page, on a GET or a refused POST, reads its places lazily).
+    chosen = (services.admitted_choices_with_bucket(pk, request.POST.getlist("choices"))
+              if request.method == "POST" else None)
+    if chosen:
+        bucket = chosen[0].bucket
+    elif request.method == "POST":
+        bucket = get_object_or_404(Bucket.objects.select_related("cycle"), pk=pk)
+    else:
+        bucket = _bucket_or_404(pk)
     cycle = bucket.cycle
     services.ensure_frozen(cycle)
     if not request.user.is_authenticated:
@@ -396,7 +403,7 @@ def ballot(request, pk):
         problem = refusal.message if refusal else None
     if request.method == "POST":
         # The ballot is only written here: a valid vote redirects (the page is rendered by the GET that follows).
-        form = BallotForm(request.POST, bucket=bucket)
+        form = BallotForm(request.POST, bucket=bucket, chosen=chosen)
         if problem:
             messages.error(request, problem)
         elif form.is_valid():

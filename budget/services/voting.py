@@ -32,6 +32,37 @@ def ballot_candidates(bucket: Bucket):
     return bucket.proposals.filter(status=Proposal.Status.ADMITTED).order_by("id")
 
 
+def choice_ids(values) -> set[int] | None:
+    """The proposal ids a ballot form submitted (whole numbers in the id column's range), or None if any value is
+    not one."""
+    ids = set()
+    for raw in values:
+        try:
+            pk = int(str(raw).strip())
+        except (TypeError, ValueError):
+            return None
+        if not 0 < pk < 2 ** 63:
+            return None
+        ids.add(pk)
+    return ids
+
+
+def admitted_choices_with_bucket(bucket_pk, values) -> list[Proposal] | None:
+    """The proposals a ballot POST chose, read in one query with their bucket and its cycle (the vote's only other
+    read), when every value names a proposal admitted to the vote in bucket ``bucket_pk``; else None: the caller
+    reads the bucket itself and the ballot form says what is wrong."""
+    ids = choice_ids(values)
+    if not ids:
+        return None
+    chosen = list(Proposal.objects.filter(bucket_id=bucket_pk, status=Proposal.Status.ADMITTED, pk__in=ids)
+                  .select_related("bucket__cycle").order_by("id"))
+    if len(chosen) != len(ids):
+        return None
+    for p in chosen[1:]:
+        p.bucket = chosen[0].bucket  # one bucket (and cycle) object for the request
+    return chosen
+
+
 def check_choices(bucket: Bucket, proposal_ids, *, proposals: list[Proposal] | None = None) -> list[Proposal]:
     """The chosen proposals if they make a valid ballot under the cycle's frozen rule.
 
