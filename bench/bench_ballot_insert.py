@@ -15,7 +15,9 @@ fresh voters for every row:
   raw x4    the same on 4 connections in parallel threads (to compare with 4 gunicorn workers)
   raw batch executemany of the same rows, 500 ballots per transaction (an upper bound, not a voting pattern)
 
-Prints ballots/s of each and the ratios raw/django, raw/service and (raw x4)/http; checks the row counts.
+django, service and raw run interleaved in ``--rounds`` rounds (default 5), so that what else the machine does
+weighs on them alike. Prints ballots/s of each (over all rounds), the in-process POST path's share of the raw rate
+(overall and per round) and the ratios raw/django, raw/service and (raw x4)/http; checks the row counts.
 Bounded: every phase has a count and a time cap; < 3 minutes; cleans up. Developers: ``BENCH_PROFILE=tottime``
 (or ``cumulative``) profiles 200 in-process POSTs first; ``BENCH_CALLERS=regex`` also prints who calls what matches.
 """
@@ -227,9 +229,10 @@ def main() -> int:
     parser.add_argument("--http-clients", type=int, default=8)
     parser.add_argument("--n", type=int, default=1500, help="ballots per in-process and raw phase")
     parser.add_argument("--residents", type=int, default=9000)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the one-thread phases")
     args = parser.parse_args()
-    if not (1 <= args.http_seconds <= 40 and 10 <= args.n <= 5000):
-        parser.error("http-seconds 1-40, n 10-5000")
+    if not (1 <= args.http_seconds <= 40 and 10 <= args.n <= 5000 and 1 <= args.rounds <= 20):
+        parser.error("http-seconds 1-40, n 10-5000, rounds 1-20")
     rng = random.Random(11)
     rates: dict[str, float] = {}
     problems: list[str] = []
@@ -240,19 +243,33 @@ def main() -> int:
 
         costs: dict[str, float] = {}
 
-        def measured(name: str, phase, *a, note: str = "", **kw) -> None:
-            """Run a phase; print ballots/s and the CPU it cost per ballot (this process + PostgreSQL)."""
+        tally: dict[str, list[float]] = {}  # name -> [ballots, seconds, CPU here, CPU PostgreSQL]
+        notes: dict[str, str] = {}
+
+        def measured(name: str, phase, *a, note: str = "", **kw) -> float:
+            """Run (a slice of) a phase and add it to the phase's tally; returns its ballots/s."""
             cpu0, pg_sampler = time.process_time(), CpuSampler(postgres_pids)
             done, seconds = phase(*a, **kw)
             cpu = time.process_time() - cpu0
             pg = pg_sampler.stop()
             while _OPEN:
                 _OPEN.pop().close()
+            t = tally.setdefault(name, [0, 0.0, 0.0, 0.0])
+            t[0] += done
+            t[1] += seconds
+            t[2] += cpu
+            t[3] += pg
+            notes[name] = note
+            expected["ballots"] += done
+            return done / seconds if seconds else 0.0
+
+        def report(name: str) -> None:
+            done, seconds, cpu, pg = tally[name]
             rates[name] = done / seconds if seconds else 0.0
             costs[name] = (cpu + pg) / done if done else 0.0
-            expected["ballots"] += done
-            log(f"   {name:<10} {done:6d} ballots in {seconds:6.2f} s = {rates[name]:8.1f} ballots/s  "
-                f"CPU/ballot {cpu / max(done, 1) * 1000:5.2f} ms here + {pg / max(done, 1) * 1000:4.2f} ms PostgreSQL  {note}")
+            log(f"   {name:<10} {int(done):6d} ballots in {seconds:6.2f} s = {rates[name]:8.1f} ballots/s  "
+                f"CPU/ballot {cpu / max(done, 1) * 1000:5.2f} ms here + {pg / max(done, 1) * 1000:4.2f} ms PostgreSQL  "
+                f"{notes[name]}")
 
         http_residents = slots.residents(min(len(world.residents) // 5, 1500))
         result = run_load(bench, voters=args.http_clients, duration=args.http_seconds,
@@ -283,13 +300,24 @@ def main() -> int:
             stats.print_stats(45)
             if os.environ.get("BENCH_CALLERS"):
                 stats.print_callers(os.environ["BENCH_CALLERS"])
-        measured("django", phase_django, slots, args.n, 25, rng, note="(POST only, test client, one thread)")
-        measured("service", phase_service, slots, args.n, 25, rng, note="(services.cast_ballot, one thread)")
-        measured("raw", phase_raw, slots, args.n, 15, rng, note="(psycopg, 1 connection, 1 transaction per ballot)")
+        # The three one-thread phases are interleaved in rounds (django, service, raw, django, ...), so that a
+        # change in what else the machine is doing affects them alike; the shares per round show the spread.
+        shares = []
+        per_round = max(args.n // args.rounds, 10)
+        for _round in range(args.rounds):
+            django_rate = measured("django", phase_django, slots, per_round, 25 / args.rounds, rng,
+                                   note="(POST only, test client, one thread)")
+            measured("service", phase_service, slots, per_round, 25 / args.rounds, rng,
+                     note="(services.cast_ballot, one thread)")
+            raw_rate = measured("raw", phase_raw, slots, per_round, 15 / args.rounds, rng,
+                                note="(psycopg, 1 connection, 1 transaction per ballot)")
+            shares.append(django_rate / raw_rate if raw_rate else 0.0)
         measured("raw x4", phase_raw, slots, 2 * args.n, 15, rng, connections=4,
                  note="(psycopg, 4 connections, 1 transaction per ballot)")
         measured("raw batch", phase_raw_batch, slots, 4 * args.n, 15, rng,
                  note="(psycopg executemany, 500 ballots per transaction)")
+        for name in tally:
+            report(name)
 
         n_ballots, n_choices, n_audit = count_rows(world)
         log(f"   rows: {n_ballots} ballots, {n_choices} choices, {n_audit} audit entries")
@@ -305,7 +333,8 @@ def main() -> int:
             log(f"   ratio raw / service  = {rates['raw'] / rates['service']:.1f}x")
             share = rates["django"] / rates["raw"] if rates.get("raw") else 0.0
             log(f"   in-process POST path = {share:.0%} of the raw single-ballot rate "
-                f"(goal >= 20 %: {'met' if share >= 0.20 else 'NOT met'})")
+                f"(goal >= 20 %: {'met' if share >= 0.20 else 'NOT met'}; per round "
+                f"{', '.join(f'{x:.0%}' for x in shares)})")
         if rates.get("http"):
             log(f"   ratio (raw x4) / http = {rates['raw x4'] / rates['http']:.1f}x  "
                 f"(4 connections vs 4 workers; http includes the ballot page GET)")

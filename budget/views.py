@@ -379,6 +379,17 @@ def _bucket_or_404(pk):
 RECEIPT_COOKIE = "budget_receipt"
 
 
+def _voted(request, bucket, ballot, created: bool):
+    """The answer to a recorded vote: back to the ballot page, which shows the receipt code once."""
+    messages.success(request, _("Your vote was recorded.") if created else _("Your vote was changed."))
+    code = getattr(ballot, "receipt_code", None)
+    response = redirect("budget:ballot", pk=bucket.pk)
+    if code:  # shown once by the GET that follows; a signed cookie, so the vote writes no session row
+        response.set_signed_cookie(RECEIPT_COOKIE, f"{bucket.pk}:{code}", salt=RECEIPT_COOKIE, max_age=900,
+                                   httponly=True, secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")
+    return response
+
+
 def ballot(request, pk):
     # A vote reads the chosen proposals with their bucket and cycle in one query (the cycle's own columns only; the
     # page, on a GET or a refused POST, reads its places lazily).
@@ -403,24 +414,26 @@ def ballot(request, pk):
         problem = refusal.message if refusal else None
     if request.method == "POST":
         # The ballot is only written here: a valid vote redirects (the page is rendered by the GET that follows).
-        form = BallotForm(request.POST, bucket=bucket, chosen=chosen)
+        # Choices that all name projects admitted in this bucket go straight to the service, which checks them under
+        # the cycle's rules (once); the form is validated only to say what is wrong.
+        form = None
         if problem:
             messages.error(request, problem)
-        elif form.is_valid():
-            chosen = form.cleaned_data["choices"]
+        elif not chosen:
+            form = BallotForm(request.POST, bucket=bucket)
+            chosen = form.cleaned_data["choices"] if form.is_valid() else None
+        if chosen and not problem:
             try:
                 _ballot, created = services.cast_ballot(bucket, request.user, [p.pk for p in chosen], cycle=cycle,
                                                         profile=profile, proposals=chosen)
             except BudgetError as error:
-                apply_error(form, error)
+                form = BallotForm(request.POST, bucket=bucket, chosen=chosen)
+                if form.is_valid():  # else the form names the rule the choices break, on its field
+                    apply_error(form, error)
             else:
-                messages.success(request, _("Your vote was recorded.") if created else _("Your vote was changed."))
-                code = getattr(_ballot, "receipt_code", None)
-                response = redirect("budget:ballot", pk=bucket.pk)
-                if code:  # shown once by the GET that follows; a signed cookie, so the vote writes no session row
-                    response.set_signed_cookie(RECEIPT_COOKIE, f"{bucket.pk}:{code}", salt=RECEIPT_COOKIE, max_age=900,
-                                               httponly=True, secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")
-                return response
+                return _voted(request, bucket, _ballot, created)
+        if form is None:
+            form = BallotForm(request.POST, bucket=bucket, chosen=chosen)
         existing = services.my_ballot(bucket, request.user, profile=profile)
     else:
         existing = services.my_ballot(bucket, request.user, profile=profile)

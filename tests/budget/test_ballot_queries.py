@@ -58,7 +58,20 @@ def test_a_refused_ballot_changes_nothing_and_shows_the_error(client, open_vote,
     url = reverse("budget:ballot", args=[bucket.pk])
     response = client.post(url, {"choices": [p.pk for p in proposals]})  # 3 > max_choices 2
     assert response.status_code == 200 and not Ballot.objects.exists()
-    assert response.context["form"].errors["choices"]
+    # the service refused them; the form names the rule once, on its field
+    assert response.context["form"].errors == {"choices": ["Ең көбі 2 жобаны таңдауға болады; сіз 3 жобаны таңдадыңыз."]}
+
+
+def test_a_second_vote_where_votes_cannot_change_is_refused_once_on_the_form(client, open_vote, make_resident):
+    cycle, bucket, proposals = open_vote
+    client.force_login(make_resident())
+    url = reverse("budget:ballot", args=[bucket.pk])
+    assert client.post(url, {"choices": [proposals[0].pk]}).status_code == 302
+    response = client.post(url, {"choices": [proposals[1].pk]})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"__all__": [
+        "Сіз осы бюджет бөлімінде дауыс беріп қойдыңыз; бұл циклде дауысты өзгертуге болмайды."]}
+    assert list(Ballot.objects.get().choices.values_list("pk", flat=True)) == [proposals[0].pk]
 
 
 @pytest.mark.parametrize("open_vote", [True], indirect=True)
