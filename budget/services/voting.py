@@ -112,8 +112,9 @@ def _store_ballot(*, bucket, voter_hash, district, channel, actor, proposals, re
     """Create the ballot, or change it if allowed. The unique constraint settles parallel duplicates."""
     cycle = bucket.cycle
     new_ids = [p.pk for p in proposals]
-    # A first ballot (the common case) is inserted at once: three INSERTs in one transaction. The unique
-    # constraint (bucket, voter) refuses a second one, also between parallel requests; then the change rules apply.
+    # A first ballot (the common case) is inserted at once, with its choices and audit entry (_insert_ballot). The
+    # unique constraint (bucket, voter) refuses a second one, also between parallel requests; then the change rules
+    # apply.
     ballot = Ballot(cycle=cycle, bucket=bucket, voter_hash=voter_hash, voter_district=district, channel=channel,
                     entered_by=actor if channel == Ballot.Channel.PAPER else None, receipt_hash=receipt)
     # that a vote was cast, by whom and when: never the choices
@@ -163,17 +164,16 @@ def _insert_ballot(ballot: Ballot, proposal_ids: list[int], audit: BallotAudit) 
             f"c AS (INSERT INTO {q(through.db_table)} ({q(through.get_field('ballot').column)}, "
             f"{q(through.get_field('proposal').column)}) SELECT b.id, p FROM b, unnest(%s::bigint[]) AS p), "
             f"a AS (INSERT INTO {audit_table} ({', '.join(map(q, audit_cols))}) "
-            f"VALUES ({', '.join(['%s'] * len(audit_cols))})) "
-            f"SELECT id FROM b"
+            f"VALUES ({', '.join(['%s'] * len(audit_cols))}) RETURNING {q(BallotAudit._meta.pk.column)} AS id) "
+            f"SELECT b.id, a.id FROM b, a"
         )
     # One statement is its own transaction; inside a caller's transaction a savepoint keeps a refusal local.
     with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
         with connection.cursor() as cursor:
             cursor.execute(sql, [*ballot_values, list(proposal_ids), *audit_values])
-            ballot.pk = cursor.fetchone()[0]
+            ballot.pk, audit.pk = cursor.fetchone()
     for obj in (ballot, audit):
         obj._state.adding, obj._state.db = False, connection.alias
-    audit.pk = None  # not returned; nothing reads it
 
 
 _BALLOT_SQL: dict[str, str] = {}

@@ -103,6 +103,8 @@ def test_a_second_ballot_refused_by_the_database_leaves_nothing_behind(open_vote
         cycle.pk, bucket.pk, "online", None)
     assert stored.created_at and 0 <= (stored.updated_at - stored.created_at).total_seconds() < 1  # auto_now(_add)
     assert len(stored.receipt_hash) == 64
+    audit = BallotAudit.objects.get()
+    assert (audit.cycle_id, audit.bucket_id, audit.channel, audit.action) == (cycle.pk, bucket.pk, "online", "create")
     with transaction.atomic():  # a caller's transaction survives the refusal
         with pytest.raises(services.BudgetError) as refused:
             services.cast_ballot(bucket, voter, [proposals[1].pk])
