@@ -40,6 +40,9 @@ demo: reference
 run: demo
 	DEBUG=1 $(PY) manage.py run_with_worker $(HOST):$(PORT)
 
+# The suite on 2 pytest-xdist workers (what .ci/run runs); PYTEST_ARGS= for one process.
+PYTEST_ARGS ?= -q -n 2 --dist loadfile
+
 test: $(STAMP) compilemessages
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -79,12 +80,9 @@ def _approval_groups(e: Election) -> Counter:
 
 def _exact_scores(e: Election) -> dict:
     """Exact total support per project (approvals, or points for other vote types)."""
-    scores = dict.fromkeys(e.projects, 0)
     if e.vote_type == "approval":
-        for grp, cnt in _approval_groups(e).items():
-            for pid in grp:
-                scores[pid] += cnt
-        return scores
+        return _supporters(e)
+    scores = dict.fromkeys(e.projects, 0)
     for b in e.ballots:
         for pid, v in b.items():
             scores[pid] += v if isinstance(v, int) else Fraction(v)
@@ -110,7 +108,10 @@ def _check_sat(e: Election, sat):
 def _supporters(e: Election) -> dict:
     """Exact number of voters with positive points on each project."""
     sup = dict.fromkeys(e.projects, 0)
-    for grp, cnt in _approval_groups(e).items():
-        for pid in grp:
-            sup[pid] += cnt
+    if getattr(e, "_has_zero_points", False):
+        counts = Counter(pid for b in e.ballots for pid, v in b.items() if v > 0)
+    else:  # every project on a ballot has positive points: count the ids themselves (C-level, no grouping)
+        counts = Counter(chain.from_iterable(e.ballots))
+    for pid, n in counts.items():
+        sup[pid] += n
     return sup
