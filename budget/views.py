@@ -416,13 +416,12 @@ def ballot(request, pk):
         # The ballot is only written here: a valid vote redirects (the page is rendered by the GET that follows).
         # Choices that all name projects admitted in this bucket go straight to the service, which checks them under
         # the cycle's rules (once); the form is validated only to say what is wrong.
+        # (Choices that admitted_choices_with_bucket did not accept are ones the form refuses too: its errors show
+        # when the bound form is rendered.)
         form = None
         if problem:
             messages.error(request, problem)
-        elif not chosen:
-            form = BallotForm(request.POST, bucket=bucket)
-            chosen = form.cleaned_data["choices"] if form.is_valid() else None
-        if chosen and not problem:
+        elif chosen:
             try:
                 _ballot, created = services.cast_ballot(bucket, request.user, [p.pk for p in chosen], cycle=cycle,
                                                         profile=profile, proposals=chosen)
