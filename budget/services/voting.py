@@ -7,6 +7,7 @@ one person.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import secrets
 
@@ -138,7 +139,7 @@ def _store_ballot(*, bucket, voter_hash, district, channel, actor, proposals, re
 
 
 def _insert_ballot(ballot: Ballot, proposal_ids: list[int], audit: BallotAudit) -> None:
-    """Insert a new ballot, its choices and its audit entry, all or nothing; ``ballot`` gets its primary key.
+    """Insert a new ballot, its choices and its audit entry, all or nothing; both objects get their primary keys.
 
     On PostgreSQL this is one statement (INSERTs in data-modifying CTEs: atomic on its own, one round trip, no
     ORM per row; it is a ballot's whole cost in the database and most of a vote's time, bench_ballot_insert.py).
@@ -151,39 +152,42 @@ def _insert_ballot(ballot: Ballot, proposal_ids: list[int], audit: BallotAudit) 
                 [Ballot.choices.through(ballot_id=ballot.pk, proposal_id=pk) for pk in proposal_ids])
             audit.save(force_insert=True)
         return
-    ballot_cols, ballot_values = _insert_values(ballot)
-    audit_cols, audit_values = _insert_values(audit)
-    sql = _BALLOT_SQL.get("pg")
-    if sql is None:
-        q = connection.ops.quote_name
-        through = Ballot.choices.through._meta
-        ballot_table, audit_table = q(Ballot._meta.db_table), q(BallotAudit._meta.db_table)
-        sql = _BALLOT_SQL["pg"] = (
-            f"WITH b AS (INSERT INTO {ballot_table} ({', '.join(map(q, ballot_cols))}) "
-            f"VALUES ({', '.join(['%s'] * len(ballot_cols))}) RETURNING {q(Ballot._meta.pk.column)} AS id), "
-            f"c AS (INSERT INTO {q(through.db_table)} ({q(through.get_field('ballot').column)}, "
-            f"{q(through.get_field('proposal').column)}) SELECT b.id, p FROM b, unnest(%s::bigint[]) AS p), "
-            f"a AS (INSERT INTO {audit_table} ({', '.join(map(q, audit_cols))}) "
-            f"VALUES ({', '.join(['%s'] * len(audit_cols))}) RETURNING {q(BallotAudit._meta.pk.column)} AS id) "
-            f"SELECT b.id, a.id FROM b, a"
-        )
+    params = [*_insert_values(ballot), list(proposal_ids), *_insert_values(audit)]
     # One statement is its own transaction; inside a caller's transaction a savepoint keeps a refusal local.
     with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*ballot_values, list(proposal_ids), *audit_values])
+            cursor.execute(_pg_ballot_sql(), params)
             ballot.pk, audit.pk = cursor.fetchone()
     for obj in (ballot, audit):
         obj._state.adding, obj._state.db = False, connection.alias
 
 
-_BALLOT_SQL: dict[str, str] = {}
+@functools.cache
+def _insert_fields(model) -> tuple:
+    """The fields an INSERT of ``model`` writes (all concrete ones but the primary key)."""
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
-def _insert_values(obj) -> tuple[list[str], list]:
-    """The columns and database values of an INSERT of ``obj``, prepared by its fields as ``save()`` would."""
-    fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
-    return ([f.column for f in fields],
-            [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields])
+def _insert_values(obj) -> list:
+    """The database values of an INSERT of ``obj``, prepared by its fields as ``save()`` would."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in _insert_fields(type(obj))]
+
+
+@functools.cache
+def _pg_ballot_sql() -> str:
+    q = connection.ops.quote_name
+    through = Ballot.choices.through._meta
+
+    def insert(model) -> str:
+        fields = _insert_fields(model)
+        return (f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {q(model._meta.pk.column)} AS id")
+
+    return (f"WITH b AS ({insert(Ballot)}), "
+            f"c AS (INSERT INTO {q(through.db_table)} ({q(through.get_field('ballot').column)}, "
+            f"{q(through.get_field('proposal').column)}) SELECT b.id, p FROM b, unnest(%s::bigint[]) AS p), "
+            f"a AS ({insert(BallotAudit)}) "
+            f"SELECT b.id, a.id FROM b, a")
 
 
 def _already_voted(existing: Ballot | None, channel: str) -> BudgetError:
