@@ -250,6 +250,11 @@ def _decomposition_form(indicator: Indicator, board: StatusBoard, data=None):
     return DecompositionForm(data, initial=initial, base_years=base_years, weight_indicators=weight_indicators)
 
 
+def _row_points(rows):
+    """The values a table of status rows shows: each row's base and latest point (for its shared citation)."""
+    return (p for r in rows for p in (r.base_point, r.latest))
+
+
 def _detail_context(request, indicator: Indicator, *, form=None):
     board = StatusBoard([indicator], preview=_preview(request))
     national = board.national(indicator)
@@ -268,7 +273,7 @@ def _detail_context(request, indicator: Indicator, *, form=None):
         "indicator": indicator, "sdg_targets": list(indicator.targets.all()), "national": national,
         "national_points": list(reversed(national.points)), "national_source": shared_citation(national.points),
         "regional": _regional_table(board, indicator, regional_rows, request.user),
-        "regional_source": shared_citation(p for r in regional_rows for p in (r.base_point, r.latest)),
+        "regional_source": shared_citation(_row_points(regional_rows)),
         "summary": summary, "regions_phrase": regions_phrase(summary), "headline": headline, "unit": unit,
         "national_chart": _national_chart(indicator, national, unit),
         "regional_chart": _regional_chart(indicator, national, regional_rows, unit),
@@ -460,8 +465,8 @@ def region_indicators(request, kato):
     return render(request, "localization/indicators/region.html", {
         "preview": board.preview,
         "region": region, "goal_cards": goal_cards, "localized": localized, "others": others, "gaps": gaps,
-        "localized_source": shared_citation(p for i in localized for p in (i["row"].base_point, i["row"].latest)),
-        "others_source": shared_citation(p for i in others for p in (i["row"].base_point, i["row"].latest)),
+        "localized_source": shared_citation(_row_points(i["row"] for i in localized)),
+        "others_source": shared_citation(_row_points(i["row"] for i in others)),
         "summary": summary_of(with_data), "n_with_data": len(with_data), "n_indicators": len(rows),
         "can_propose": can_edit_region(request.user, region),
         "values_url": _optional_url("data_region_values", kato=region.kato)
