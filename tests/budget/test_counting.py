@@ -7,6 +7,7 @@ pabutools selects them, not only the same set.
 
 from __future__ import annotations
 
+import math
 import random
 from fractions import Fraction
 
@@ -375,6 +376,8 @@ def test_add1_by_bounds_equals_stepping(case):
     fast, runs = C._add1_indices(P, jump="bound")
     gallop = C._add1_indices(P, jump="gallop")[0]
     assert fast == gallop  # two engines that prove their skips differently
+    assert C._add1_indices(P, jump="resume")[0] == fast  # the same bounds, each run keeping what still holds
+    assert C._add1_indices(P, jump="auto")[0] == fast  # the two engines in turns
     if scale <= 100:  # one exact MES run per unit, as pabutools does
         assert fast == C._add1_indices(P, jump=False)[0]
 
@@ -386,6 +389,31 @@ def test_add1_by_bounds_equals_stepping_on_districts(seed, scale):
     fast, runs = C._add1_indices(P, jump="bound")
     slow, steps = C._add1_indices(P, jump=False)
     gallop, gallop_runs = C._add1_indices(P, jump="gallop")
-    assert fast == slow == gallop
+    resumed, resumed_runs = C._add1_indices(P, jump="resume")
+    assert fast == slow == gallop == resumed == C._add1_indices(P, jump="auto")[0]
+    assert resumed_runs <= steps and (scale < 100 or resumed_runs < steps / 10)
     assert runs <= steps and (scale < 100 or runs < steps / 10)  # one run per change, not per unit
     assert scale < 100 or gallop_runs < steps / 4
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(add1_elections(), st.lists(st.integers(1, 40), min_size=1, max_size=6))
+def test_resumed_run_equals_a_fresh_run_and_its_bound_holds(case, jumps):
+    # a run that keeps the rounds whose bounds reach D gives exactly what MES gives at that budget, and every
+    # unit its bound covers has that outcome too
+    e, _ = case
+    P = C._Prep(e)
+    if P.n_voters == 0:
+        return
+    t = P.budget / P.n_voters
+    run = C._TrackedRun(P, t)
+    run.run()
+    for D in jumps:
+        run = run.resume(D)
+        t += D
+        out = run.run()
+        assert out == C._Run(P, t).run()
+        assert [P.names[j] for j in out] == mes(Election(t * P.n_voters, e.projects, e.ballots))
+        if 2 <= run.bound < 10**6:
+            inside = math.ceil(run.bound) - 1
+            assert C._Run(P, t + inside).run() == out

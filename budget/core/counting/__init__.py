@@ -63,22 +63,25 @@ How the implementation stays exact and fast
   within a rigorous error margin of the best one, and every affordability test
   inside the margin, is re-decided with exact rationals. The payment that is
   charged is always exact (``mes`` never decides anything on a float).
-* Add1 (:func:`_add1_gallop`, used by :func:`mes_add1`) needs the MES outcome
-  at t_k = budget/n + k for k = 0, 1, ... until it stops. Every unit k is
-  either run exactly or lies in a stretch [k_a, k_b] that a *certifying* run at
-  k_b proves to give the outcome of k_a: with the winners' sequence fixed, every
-  budget is non-decreasing in t and every price per unit of cost
-  non-increasing, so if the run at k_b picks the same winners and, in every
-  round, every rival is dearer at k_b than the round's winner was at k_a, no t
-  in between can differ (:class:`_Run` with ``base``). Stretches double after a
-  certificate and halve after a refusal (refused runs stop at the first round
-  they cannot prove). A second engine, :func:`_add1_by_bounds`
-  (:class:`_TrackedRun`), bounds instead how far the per-voter budget can grow
-  before the outcome's structure can change (budgets affine in it; a rival's
-  advantage is concave piecewise-linear, its first root found by Newton steps;
-  exact ties in rationals). Tests check both against one-by-one stepping
-  (``_add1_indices(P, jump=False)``), against each other at budgets up to
-  10^9, and stepping against pabutools.
+* Add1 (:func:`mes_add1`) needs the MES outcome at t_k = budget/n + k for
+  k = 0, 1, ... until it stops. Two engines skip units, each with a proof:
+  :class:`_Gallop`: every unit k is either run exactly or lies in a stretch
+  [k_a, k_b] that a *certifying* run at k_b proves to give the outcome of k_a:
+  with the winners' sequence fixed, every budget is non-decreasing in t and
+  every price per unit of cost non-increasing, so if the run at k_b picks the
+  same winners and, in every round, every rival is dearer at k_b than the
+  round's winner was at k_a, no t in between can differ (:class:`_Run` with
+  ``base``). Stretches double after a certificate and halve after a refusal.
+  :class:`_Resume` (:class:`_TrackedRun`) bounds instead, round by round, how
+  far the per-voter budget can grow before the outcome's structure can change
+  (budgets affine in it; a rival's advantage is concave piecewise-linear, its
+  first root found by Newton steps; exact ties in rationals), runs the first
+  unit past the bound and recomputes only the rounds whose bounds do not reach
+  it (:meth:`_TrackedRun.resume`). Which is faster depends on the election (see
+  :func:`_add1_auto`, which lets them take turns and keeps the faster). Tests
+  check each against one-by-one stepping (``_add1_indices(P, jump=False)``),
+  against each other at budgets up to 10^9, a resumed run against a fresh one,
+  and stepping against pabutools.
 
 Non-approval ballots and MES
 ----------------------------
@@ -105,7 +108,7 @@ import sys
 from fractions import Fraction
 
 # private names (engines, hooks) are imported too: tests and bench reach them here
-from .add1 import _add1_by_bounds, _add1_gallop, _add1_indices, mes_add1
+from .add1 import _Gallop, _Resume, _add1_auto, _add1_indices, mes_add1
 from .add1_tracked import _TrackedRun
 from .common import _EPS, MAX_MONEY, VOTE_TYPES, _exact
 from .dispatch import RULES, count

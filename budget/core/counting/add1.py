@@ -1,10 +1,11 @@
-"""MES with Add1 completion: :func:`mes_add1` and its engines: :func:`_add1_gallop` (certified
-stretches, the default), :func:`_add1_by_bounds` (one exact run per bound, :mod:`.add1_tracked`) and
-plain one-by-one stepping, all behind :func:`_add1_indices`."""
+"""MES with Add1 completion: :func:`mes_add1` and its engines: :class:`_Gallop` (certified stretches),
+:class:`_Resume` (one exact run per bound, :mod:`.add1_tracked`), :func:`_add1_auto` (the faster of the two, the
+default) and plain one-by-one stepping, all behind :func:`_add1_indices`."""
 
 from __future__ import annotations
 
 import math
+import time
 
 from .add1_tracked import _TrackedRun
 from .common import _Q, single_threaded_blas
@@ -12,29 +13,31 @@ from .election import Election, _check_sat
 from .mes_engine import _Prep, _Run
 
 
-def _add1_by_bounds(P: _Prep, stop) -> tuple[list[int], int]:
-    """Add1 with one exact MES run per possible change (see :class:`_TrackedRun`; the first run is tracked too,
-    for its bound)."""
-    b0 = P.budget / P.n_voters
-    k = 0
-    run = _TrackedRun(P, b0)
-    out = run.run()
-    runs = 1
-    while True:
-        d = run.bound
+class _Resume:
+    """Add1 by bounds: each exact run at unit k bounds how far the per-voter budget can grow before its outcome
+    can change (:class:`_TrackedRun`), and the next run is at the first unit the bound does not cover. With
+    ``keep`` that run keeps the rounds whose bounds still hold (:meth:`_TrackedRun.resume`), so only the rest is
+    recomputed; without, every run starts over (the plain "bound" engine, for tests)."""
+
+    def __init__(self, run: _TrackedRun, out, k: int, keep: bool = True):
+        self.run, self.out, self.k, self.keep = run, out, k, keep
+
+    def step(self, stop):
+        """One exact run; what Add1 returns if it stops there, else None."""
+        d = self.run.bound
         if not math.isfinite(d):  # pragma: no cover - some unselected project always gains money
             d = 1.0
-        k += max(1, math.ceil(d))
-        run = _TrackedRun(P, b0 + k)
-        new = run.run()
-        runs += 1
-        done = stop(out, new)
-        if done is not None:
-            return done, runs
-        out = new
+        D = max(1, math.ceil(d))
+        self.run = self.run.resume(D, self.keep)
+        new = self.run.run()
+        self.k += D
+        done = stop(self.out, new)
+        if done is None:
+            self.out = new
+        return done
 
 
-def _add1_gallop(P: _Prep, first: _Run, out, stop) -> tuple[list[int], int]:
+class _Gallop:
     """Add1 by galloping certificates: every whole unit k is either run exactly or lies in a stretch
     ``[k_a, k_b]`` that a certifying run at ``k_b`` proves to give the outcome of ``k_a`` (see :class:`_Run`).
 
@@ -42,43 +45,103 @@ def _add1_gallop(P: _Prep, first: _Run, out, stop) -> tuple[list[int], int]:
     unit is run exactly, as pabutools does. Where the outcome changes at almost every unit
     (France_Toulouse_2022) a certificate right after an exact unit is mostly refused and costs nearly a run,
     so after a refusal at the first stretch the next ``wait`` units are run exactly without trying (``wait``
-    doubles with every such refusal up to 32, back to 1 after a certificate). Every unit is still either run exactly or certified, so the
-    answer is the first unit whose outcome is exhaustive or overspends, as with one-by-one stepping."""
-    b0 = P.budget / P.n_voters
-    base, k, stretch, runs = first, 0, 2, 1
-    wait, backoff, fresh = 0, 1, True  # fresh: the stretch was just reset after an exact unit
-    streak = 0  # certificates in a row: the stretch doubles after two (after one, the next double is likely refused)
-    while True:
-        if stretch > 1:
-            probe = _Run(P, b0 + k + stretch, base=list(zip(out, base.rhos)))
+    doubles with every such refusal up to 32, back to 1 after a certificate). Every unit is still either run
+    exactly or certified, so the answer is the first unit whose outcome is exhaustive or overspends, as with
+    one-by-one stepping. ``base``: an exact run at unit ``k`` (its winners ``out`` and their prices)."""
+
+    def __init__(self, P: _Prep, base: _Run, out, k: int):
+        self.P, self.base, self.out, self.k = P, base, out, k
+        self.b0 = P.budget / P.n_voters
+        self.stretch, self.wait, self.backoff, self.fresh = 2, 0, 1, True  # fresh: reset after an exact unit
+        self.streak = 0  # certificates in a row: the stretch doubles after two (after one, the next is likely refused)
+
+    def step(self, stop):
+        """One run (a certificate or an exact unit); what Add1 returns if it stops there, else None."""
+        P = self.P
+        if self.stretch > 1:
+            probe = _Run(P, self.b0 + self.k + self.stretch, base=list(zip(self.out, self.base.rhos)))
             probe.run()
-            runs += 1
             if probe.certified:  # every unit in (k, k + stretch] gives ``out`` (verdict: go on)
-                k += stretch
-                base = probe
-                streak += 1
-                if streak >= 2:
-                    stretch *= 2
-                backoff = 1
+                self.k += self.stretch
+                self.base = probe
+                self.streak += 1
+                if self.streak >= 2:
+                    self.stretch *= 2
+                self.backoff = 1
             else:
-                if fresh:
-                    wait, backoff = backoff, min(2 * backoff, 32)
-                stretch //= 2
-                streak = 0
-            fresh = False
-            continue
-        run = _Run(P, b0 + k + 1)
+                if self.fresh:
+                    self.wait, self.backoff = self.backoff, min(2 * self.backoff, 32)
+                self.stretch //= 2
+                self.streak = 0
+            self.fresh = False
+            return None
+        run = _Run(P, self.b0 + self.k + 1)
         new = run.run()
+        self.k += 1
+        done = stop(self.out, new)
+        if done is not None:
+            return done
+        self.base, self.out = run, new
+        if self.wait:
+            self.wait -= 1
+        else:
+            self.stretch, self.fresh, self.streak = 2, True, 0
+        return None
+
+
+def _drive(engine, stop, runs: int) -> tuple[list[int], int]:
+    while True:
+        done = engine.step(stop)
         runs += 1
-        k += 1
-        done = stop(out, new)
         if done is not None:
             return done, runs
-        base, out = run, new
-        if wait:
-            wait -= 1
-        else:
-            stretch, fresh, streak = 2, True, 0
+
+
+def _add1_auto(P: _Prep, first: _TrackedRun, out, stop) -> tuple[list[int], int]:
+    """Add1 by whichever of :class:`_Resume` and :class:`_Gallop` advances faster here.
+
+    Which one does depends on the election: bounds skip to the next possible change of the outcome's structure
+    and recompute only the rounds it touches, but tracking costs ~3x a plain round and on large elections the
+    structure changes every few units (a poorer supporter class turning rich) while the outcome does not
+    (Hungary_Budapest_2024: a bound every ~3 units, a change every ~100); certificates ignore the structure but
+    need ~log(stretch) runs to close in on each change. So the engines take turns, each phase measured in units
+    advanced per second of CPU: after a short trial of each, the faster goes on in phases that grow by half each
+    time; the other's last rate is raised by a quarter after every phase it sits out, and once that passes the
+    running engine's rate it gets another short trial (the faster stretch of the budgets may change). Both are
+    exact, so the winners never depend on the timing, only the time does."""
+    b0 = P.budget / P.n_voters
+    engine, runs = _Resume(first, out, 0), 1
+    rate = {"resume": None, "gallop": None}  # units per CPU second in the engine's last phase
+    hope = {"resume": 1.0, "gallop": 1.0}  # raises the rate of the engine sitting out, so it gets tried again
+    mode, trial = "resume", True
+    clock = time.process_time
+    long_s = 0.004  # a phase of the faster engine; it grows by half each time (a trial stays short)
+    while True:
+        t0, k0, steps = clock(), engine.k, 0
+        while steps < 4 or clock() - t0 < (0.002 if trial else long_s):
+            done = engine.step(stop)
+            runs += 1
+            steps += 1
+            if done is not None:
+                return done, runs
+        rate[mode], hope[mode] = (engine.k - k0) / max(clock() - t0, 1e-9), 1.0
+        if not trial:
+            long_s *= 1.5
+        other = "gallop" if mode == "resume" else "resume"
+        if rate[other] is not None and rate[other] * hope[other] <= rate[mode]:
+            hope[other] *= 1.25
+            trial = False
+            continue
+        trial = rate[other] is None or rate[other] <= rate[mode]  # not measured faster: only hoped to be
+        if other == "gallop":
+            engine = _Gallop(P, engine.run, engine.out, engine.k)
+        else:  # a tracked run where the certificates stand
+            run = _TrackedRun(P, b0 + engine.k, engine.k)
+            if run.run() != engine.out:  # pragma: no cover - both are exact MES at unit k
+                raise AssertionError("Add1 engines disagree")
+            runs += 1
+            engine = _Resume(run, engine.out, engine.k)
+        mode = other
 
 
 def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int]:
@@ -86,14 +149,16 @@ def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int
 
     pabutools reruns MES at per-voter budgets t_k = budget/n + k, k = 0, 1, 2, ...
     and stops at the first k whose outcome is exhaustive (returns it) or
-    overspends (returns the outcome of k - 1). Three engines find the same k:
+    overspends (returns the outcome of k - 1). The engines find the same k:
 
-    * ``"gallop"`` (used by :func:`mes_add1`): certified stretches, :func:`_add1_gallop`;
-    * ``"bound"``: one exact run per possible change of the outcome's structure, :func:`_add1_by_bounds`;
+    * ``"auto"`` (used by :func:`mes_add1`): the two below in turns, the faster going on (:func:`_add1_auto`);
+    * ``"gallop"``: certified stretches (:class:`_Gallop`);
+    * ``"resume"``: one exact run per possible change of the outcome's structure, each recomputing only the
+      rounds whose bounds do not reach it (:class:`_Resume`); ``"bound"``: the same, every run from the start;
     * ``False``: one exact run per unit, as pabutools does (for tests).
 
-    The two fast engines prove their skips in different ways (certificates against a run at the stretch's
-    start; affine budgets and first roots); tests check both against stepping and against each other.
+    The fast engines prove their skips in two different ways (certificates against a run at the stretch's
+    start; affine budgets and first roots); tests check each against stepping and against each other.
     """
     B = P.budget
     b0 = B / P.n_voters
@@ -112,7 +177,10 @@ def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int
         v = verdict(new)
         return out if v == "overspent" else new if v == "exhaustive" else None
 
-    first = _Run(P, b0)
+    tracked = jump in ("auto", "resume", "bound")
+    if jump not in (False, "gallop") and not tracked:
+        raise ValueError(f"unknown Add1 engine {jump!r}")
+    first = _TrackedRun(P, b0) if tracked else _Run(P, b0)
     out = first.run()
     runs = 1
     v = verdict(out)
@@ -120,12 +188,12 @@ def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int
         return out, runs
     if v == "overspent":  # impossible: at budget/n nobody can overspend
         return [], runs
-    if jump == "bound":
-        return _add1_by_bounds(P, stop)
+    if jump == "auto":
+        return _add1_auto(P, first, out, stop)
+    if tracked:
+        return _drive(_Resume(first, out, 0, keep=jump == "resume"), stop, runs)
     if jump == "gallop":
-        return _add1_gallop(P, first, out, stop)
-    if jump is not False:
-        raise ValueError(f"unknown Add1 engine {jump!r}")
+        return _drive(_Gallop(P, first, out, 0), stop, runs)
     k = 0
     while True:
         k += 1
@@ -146,5 +214,5 @@ def mes_add1(e: Election, sat: str | None = None) -> list[str]:
     if P.n_voters == 0:
         return []
     with single_threaded_blas(P.n_groups):
-        winners, _ = _add1_indices(P, jump="gallop")
+        winners, _ = _add1_indices(P, jump="auto")
     return [P.names[j] for j in winners]

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .common import _Q
+from .common import _EPS, _Q
 from .mes_engine import _Prep, _Run
 
 
@@ -42,8 +42,12 @@ class _TrackedRun(_Run):
     only known to be <= 1.
     """
 
-    def __init__(self, P: _Prep, t):
+    def __init__(self, P: _Prep, t, units: int = 0):
         super().__init__(P, t)
+        self.units = units  # t = budget/n + units; paid0[c]: class c's payment extrapolated to units = 0
+        self.paid0 = [None, None]
+        # float slopes (self.sl) are within slerr of the exact ones (self.sval) and at most slmax
+        self.slerr, self.slmax = 0.0, 1.0
         self.sl = np.zeros(len(self.vf))  # float slope per class
         self.sl[1] = 1.0
         self.sg = np.ones(P.n_groups)  # float slope per group
@@ -53,6 +57,33 @@ class _TrackedRun(_Run):
         self.bound = math.inf
         self._sigma = None
         self.tf = float(t)
+        # for resume(): per round, the state before it (number of classes, each group's class), the bound after
+        # it (the smallest over this and earlier rounds) and its exact payment and slope; the state after the
+        # last round is appended by run()
+        self.snaps: list[tuple] = []  # (classes, cls, dabs, slerr, slmax)
+        self.round_bound: list[float] = []
+        self.pays: list[tuple] = []
+
+    def _exact_val(self, c):
+        """As :meth:`_Run._exact_val`; a payment not known at this run's budget (a class kept by
+        :meth:`resume`) is its affine extrapolation."""
+        val = self.val
+        v = val[c]
+        if v is not None:
+            return v
+        chain_ = []
+        while val[c] is None:
+            chain_.append(c)
+            c = self.parent[c]
+        v = val[c]
+        paid = self.paid
+        for c in reversed(chain_):
+            pc = paid[c]
+            if pc is None:
+                pc = paid[c] = self.paid0[c] + self.spaid[c] * self.units
+            v = v - pc
+            val[c] = v
+        return v
 
     def _exact_slope(self, c):
         sval = self.sval
@@ -70,9 +101,53 @@ class _TrackedRun(_Run):
 
     def run(self) -> list[int]:
         selected = super().run()
+        self.snaps.append((len(self.val), self.cls.copy(), self.dabs, self.slerr, self.slmax))
         if self.bound > 1:
             self._bound_end()
         return selected
+
+    def resume(self, D: int, keep: bool = True) -> "_TrackedRun":
+        """A tracked run at ``t + D`` (``D`` >= 1 whole units) that keeps this run's rounds whose structure is
+        proven to hold there and starts over from the first round whose bound does not reach ``D``.
+
+        A round's bound holds while the rounds before it keep their structure; then every class's budget is
+        the same affine function of the per-voter budget (exact value + exact slope x D), the classes are the
+        same sets of voters and the kept rounds' payments are ``q + sigma x D``. Call :meth:`run` on the result.
+        ``keep=False`` keeps nothing: a fresh tracked run at ``t + D`` (for tests of what is kept).
+        """
+        P = self.P
+        r0 = next((r for r, b in enumerate(self.round_bound) if b <= D), len(self.round_bound)) if keep else 0
+        n_c, cls, dabs, slerr, slmax = self.snaps[r0]
+        new = _TrackedRun(P, self.t + D, self.units + D)
+        # the kept classes: payments and slopes carry over (a payment is q + sigma x units); exact budgets are
+        # computed from them when needed; float budgets are extrapolated, and their error bound grows by D times
+        # the slopes' error bound and two roundings
+        new.val = [None] * n_c
+        new.val[0], new.val[1] = _Q(0), new.t
+        new.parent = self.parent[:n_c]
+        new.paid = [None] * n_c
+        new.paid0 = self.paid0[:n_c]
+        new.spaid = self.spaid[:n_c]
+        new.sval = self.sval[:n_c]
+        size = max(64, 2 * n_c)
+        new.vf, new.sl = np.zeros(size), np.zeros(size)
+        new.sl[:n_c] = self.sl[:n_c]
+        new.vf[:n_c] = self.vf[:n_c] + self.sl[:n_c] * float(D)  # every kept class: an earlier snapshot may need it
+        new.slerr, new.slmax = slerr, slmax
+        new.dabs = dabs + 1.01 * D * slerr + 4.0 * _EPS * new.tf
+        new._set_tolerance(new.dabs + P.m * new.step_abs)
+        new.cls = cls.copy()
+        new.bf = new.vf[new.cls]
+        new.sg = new.sl[new.cls]
+        kept = self.selected[:r0]
+        new.selected = list(kept)
+        new.unsel = set(P.mes_projects).difference(kept)
+        new.pays = [(q + sigma * D, sigma) for q, sigma in self.pays[:r0]]
+        new.rhos = [q / P.cost_q[j] for j, (q, _) in zip(kept, new.pays)]
+        new.snaps = self.snaps[:r0]
+        new.round_bound = [b - D for b in self.round_bound[:r0]]
+        new.bound = new.round_bound[-1] if r0 else math.inf
+        return new
 
     # -- margins
     def _err(self, n, scale):
@@ -104,24 +179,43 @@ class _TrackedRun(_Run):
             if den > 0:
                 num = qf - vf_c
                 self._cap(num / den * (1 - 1e-9) - self._err(1, qf) / den)
+        if self.bound <= 1:
+            return  # as above: the next unit will be run
         # 2. no other project gets cheaper per unit of cost than w
         cw = P.cost_f[w]
         reps = P.clone_reps
-        cand = [p for p in self.unsel if p != w and reps[p] != reps[w]]
+        # a rival's price per unit of cost is never below 1/(its supporters) (all of them paying equal shares),
+        # and w's never rises with d (sigma <= 0): only rivals with support x rho_w >= 1 can ever reach w
+        rho_w = qf / cw
+        cand = [p for p in self.unsel if p != w and reps[p] != reps[w] and P.support[p] * rho_w >= 1.0 - 1e-9]
         if not cand:
             return
+        ca = np.array(cand, dtype=np.intp)
         x0 = qf / cw * P.cost_f
         sx = sf / cw * P.cost_f
-        eg = P.ent_g
-        ep = P.ent_p
+        # H_p(0) and its right slope for every rival at once, over the rivals' own entries
+        starts = P.ent_bounds[ca]
+        lens = P.ent_bounds[ca + 1] - starts
+        seg = np.cumsum(lens) - lens
+        idx = np.arange(int(lens.sum())) + np.repeat(starts - seg, lens)
+        eg = P.ent_g[idx]
+        ew = P.ent_w[idx]
         bb = self.bf[eg]
-        X = x0[ep]
-        h0 = np.bincount(ep, weights=P.ent_w * np.minimum(bb, X), minlength=P.m) - P.cost_f
-        slope = np.bincount(ep, weights=P.ent_w * np.where(bb < X, self.sg[eg], sx[ep]), minlength=P.m)
-        for p in cand:
+        X = np.repeat(x0[ca], lens)
+        h = np.add.reduceat(ew * np.minimum(bb, X), seg) - P.cost_f[ca]
+        sl = np.add.reduceat(ew * np.where(bb < X, self.sg[eg], np.repeat(sx[ca], lens)), seg)
+        h0 = dict(zip(cand, h.tolist()))
+        slope = dict(zip(cand, sl.tolist()))
+        # the usual case, decided at once for all rivals: surely below 0 now and its tangent (an upper bound on the
+        # concave H_p) reaches 0 only at or after the bound, or never
+        n = P.support_f[ca]
+        err = 1e-9 * n * (x0[ca] + self.tf + 1.0) + 4.0 * n * self.dabs  # self._err, for every rival at once
+        with np.errstate(divide="ignore", invalid="ignore"):
+            far = (h < -err) & ((sl <= 0) | ((-h - err) / sl >= self.bound))
+        for p in ca[~far].tolist():
             err = self._err(P.support[p], x0[p])
             if h0[p] < -err:
-                if slope[p] <= 0:
+                if slope[p] <= 0:  # pragma: no cover - decided above
                     continue  # concave and not increasing: never reaches 0
                 d1 = -h0[p] / slope[p]
                 if d1 - err / slope[p] >= self.bound:
@@ -199,8 +293,11 @@ class _TrackedRun(_Run):
                 self._cap((P.cost_f[p] - total) / sl * (1 - 1e-9) - err / sl)
 
     def _pay(self, j, q, items, npoor):
+        self.snaps.append((len(self.val), self.cls.copy(), self.dabs, self.slerr, self.slmax))
         self._bound_round(j, q, items, npoor)
         sigma = self._sigma
+        self.round_bound.append(self.bound)
+        self.pays.append((q, sigma))
         sf = float(sigma)
         rich = [c for _, _, c in items[npoor:]]
         nv = len(self.val)
@@ -213,8 +310,12 @@ class _TrackedRun(_Run):
         if rich:
             rich_a = np.array(rich, dtype=np.intp)
             self.sl[nv:need] = self.sl[rich_a] - sf
+            # float(sigma) and the subtraction round: each off by at most half an ulp of its size
+            self.slmax = max(self.slmax, float(self.sl[nv:need].max()))
+            self.slerr += _EPS * (abs(sf) + self.slmax)
             self.sval.extend([None] * len(rich))
             self.spaid.extend([sigma] * len(rich))
+            self.paid0.extend([q - sigma * self.units] * len(rich))
         S = self.P.sup[j]
         self.sg[S] = self.sl[self.cls[S]]
         self.unsel.discard(j)

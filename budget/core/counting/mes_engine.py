@@ -4,7 +4,10 @@ for screening, rationals for every decision; it can also certify a stretch of bu
 
 from __future__ import annotations
 
+import heapq
 import math
+from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -30,21 +33,26 @@ class _Prep:
         self.n_groups = G = len(groups)
         self.w = np.fromiter(groups.values(), dtype=float, count=G)
         lens = np.fromiter(map(len, groups), dtype=np.intp, count=G)
-        ent_p = np.array([index[p] for grp in groups for p in grp], dtype=np.intp)
+        ent_p = np.fromiter(map(index.__getitem__, chain.from_iterable(groups)), dtype=np.intp, count=int(lens.sum()))
         ent_g = np.repeat(np.arange(G, dtype=np.intp), lens)
         order = np.argsort(ent_p, kind="stable")
         self.ent_p = ent_p[order]
         self.ent_g = ent_g[order]
         self.ent_w = self.w[self.ent_g]
-        bounds = np.searchsorted(self.ent_p, np.arange(m + 1)).tolist()
+        self.ent_bounds = np.searchsorted(self.ent_p, np.arange(m + 1))  # project j's entries: [b[j], b[j + 1])
+        bounds = self.ent_bounds.tolist()
         self.sup = [self.ent_g[bounds[j]:bounds[j + 1]] for j in range(m)]
         self.supw = [self.ent_w[bounds[j]:bounds[j + 1]] for j in range(m)]
         self.support_f = np.bincount(self.ent_p, weights=self.ent_w, minlength=m)
         self.support = [int(x) for x in self.support_f.tolist()]  # voters approving each project
         self.mes_projects = [j for j in range(m) if self.support[j] > 0]
-        self.clone_reps = _clone_reps(self)
         self.stale0 = {j: 1.0 / self.support[j] for j in self.mes_projects}
         self.min_cost_f = float(self.cost_f.min()) if m else 1.0
+
+    @cached_property
+    def clone_reps(self) -> list[int]:
+        """See :func:`_clone_reps` (only tracked runs need it)."""
+        return _clone_reps(self)
 
 
 class _Run:
@@ -78,15 +86,19 @@ class _Run:
         self.cls = np.ones(P.n_groups, dtype=np.intp)
         self.bf = np.full(P.n_groups, tf)
         self.rhos = []  # exact price per unit of cost of each round's winner
+        self.selected: list[int] = []  # winners so far (a resumed run starts with a prefix, see _TrackedRun)
         # error bounds: float budgets are within dabs of the exact ones; float
         # prices within relative tol (sums over <= n voters; cancellation when
         # poorer supporters cover most of the cost is bounded since a price is
         # at least cost/support). See _Prep for the constants.
         self.dabs = _EPS * tf
         self.step_abs = 2.0 * _EPS * tf
-        n = float(max(P.n_voters, 1))
-        m = float(P.m)
-        tol = 4.0 * n * n * _EPS * (1.0 + (2.0 * m + 1.0) * tf / P.min_cost_f) + 1e-13
+        self._set_tolerance(self.dabs + P.m * self.step_abs)
+
+    def _set_tolerance(self, dabs_max):
+        """Relative error bound of float prices when no float budget is off by more than ``dabs_max``."""
+        n = float(max(self.P.n_voters, 1))
+        tol = 4.0 * n * n * (_EPS + dabs_max / self.P.min_cost_f) + 1e-13
         self.lo, self.hi = 1.0 - tol, 1.0 + tol
 
     # -- exact budgets on demand
@@ -211,24 +223,26 @@ class _Run:
     # -- main loop
     def run(self) -> list[int]:
         P = self.P
-        selected: list[int] = []
+        selected = self.selected
         if P.n_groups == 0 or not P.mes_projects:
             if self.base is not None:
                 self.certified = len(self.base) == 0
             return selected
-        remaining = set(P.mes_projects)
+        remaining = set(P.mes_projects).difference(selected)
         stale = dict(P.stale0)  # lower bounds on each project's price per unit of cost
         base = self.base
         cost_q = P.cost_q
         exact_q: dict[int, tuple] = {}
-        while remaining:
+        heap = [(stale[j], j) for j in remaining]  # the remaining projects by lower bound
+        heapq.heapify(heap)
+        pop, push = heapq.heappop, heapq.heappush
+        while heap:
             lo, hi = self.lo, self.hi
             best = math.inf
             evaluated = []
             exact_q.clear()
-            for j in sorted(remaining, key=stale.__getitem__):
-                if stale[j] * lo > best * hi:
-                    break
+            while heap and heap[0][0] * lo <= best * hi:
+                j = pop(heap)[1]
                 status, rho = self._float_price(j)
                 if status == 0:
                     known = self._exact_price(j)
@@ -262,6 +276,9 @@ class _Run:
                 r = known[0] / cost_q[j]
                 if winner is None or r < winner[0]:  # ids ascending: strict < keeps the smallest id
                     winner = (r, j, known)
+            for j, rho in evaluated:  # back into the heap with their new bounds (stale[j] == rho)
+                if j in remaining and (winner is None or j != winner[1]):
+                    push(heap, (rho, j))
             if winner is None:
                 continue
             r, j, known = winner
