@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left
 from functools import cached_property
 from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 
@@ -128,9 +130,12 @@ class _Run:
         o = np.argsort(vf, kind="stable")
         return list(zip(vf[o].tolist(), cnt[nz[o]].astype(np.int64).tolist(), nz[o].tolist()))
 
-    def _exact_price(self, j):
+    def _exact_price(self, j, rho=None):
         """Exact equal-share payment q for project j (None if unaffordable), and the
-        number of poorer supporter classes (the first ``npoor`` of the returned list)."""
+        number of poorer supporter classes (the first ``npoor`` of the returned list).
+
+        ``rho``: j's float price per unit of cost, if known; the classes whose float budgets lie surely below
+        the price it implies (within the run's tolerances) pay all they have without being tested one by one."""
         items = self._classes_of(j)
         cost = self.P.cost_q[j]
         rem = self.P.support[j]
@@ -139,7 +144,18 @@ class _Run:
         val = self.val
         q = None
         npoor = len(items)
-        for k, (_, cnt, c) in enumerate(items):
+        start = 0
+        if rho is not None:
+            # the exact price is >= rho * lo * cost; a float budget below this (less its error) is exactly below
+            q_lo = rho * self.P.cost_f[j] * self.lo * (1.0 - 4.0 * _EPS) - self.dabs
+            start = bisect_left(items, q_lo, key=itemgetter(0))
+            for _, cnt, c in items[:start]:
+                v = val[c]
+                if v is None:
+                    v = ex(c)
+                paid += cnt * v
+                rem -= cnt
+        for k, (_, cnt, c) in enumerate(items[start:], start):
             v = val[c]
             if v is None:
                 v = ex(c)
@@ -268,7 +284,7 @@ class _Run:
                     continue
                 known = exact_q.get(j)
                 if known is None:
-                    known = self._exact_price(j)
+                    known = self._exact_price(j, rho)
                     if known[0] is None:  # float screening misjudged affordability (never observed)
                         remaining.discard(j)
                         continue
