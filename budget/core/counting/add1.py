@@ -104,43 +104,58 @@ def _add1_auto(P: _Prep, first: _TrackedRun, out, stop) -> tuple[list[int], int]
     and recompute only the rounds it touches, but tracking costs ~3x a plain round and on large elections the
     structure changes every few units (a poorer supporter class turning rich) while the outcome does not
     (Hungary_Budapest_2024: a bound every ~3 units, a change every ~100); certificates ignore the structure but
-    need ~log(stretch) runs to close in on each change. So the engines take turns, each phase measured in units
-    advanced per second of CPU: after a short trial of each, the faster goes on in phases that grow by half each
-    time; the other's last rate is raised by a quarter after every phase it sits out, and once that passes the
-    running engine's rate it gets another short trial (the faster stretch of the budgets may change). Both are
-    exact, so the winners never depend on the timing, only the time does."""
+    need ~log(stretch) runs to close in on each change. So the engines take turns, each measured in units
+    advanced per second of CPU over its phases (each phase weighing twice the one before, as the cheaper
+    engine may change along the budgets; switching to bounds costs a fresh tracked run, counted): after a short
+    trial of each, the faster goes on in phases that grow by half each time; the other's rate is raised by a
+    quarter after every phase it sits out, and once that passes the running engine's it gets another short
+    trial; the gallop resumes with the stretch it had. Both are exact, so the winners never depend on the
+    timing, only the time does."""
     b0 = P.budget / P.n_voters
     engine, runs = _Resume(first, out, 0), 1
-    rate = {"resume": None, "gallop": None}  # units per CPU second in the engine's last phase
+    done_units = {"resume": 0.0, "gallop": 0.0}  # units advanced and CPU seconds spent by each engine, the older
+    spent_s = {"resume": 0.0, "gallop": 0.0}  # phases weighing half as much after each phase of the same engine
     hope = {"resume": 1.0, "gallop": 1.0}  # raises the rate of the engine sitting out, so it gets tried again
+    stretch = 2  # the gallop's stretch when it was last left: it goes on from there
     mode, trial = "resume", True
     clock = time.process_time
-    long_s = 0.004  # a phase of the faster engine; it grows by half each time (a trial stays short)
+    long_s, switch_s = 0.004, 0.0  # a phase of the faster engine grows by half each time (a trial stays short)
+
+    def rate(m):
+        return done_units[m] / spent_s[m] if spent_s[m] > 0 else None
+
     while True:
         t0, k0, steps = clock(), engine.k, 0
-        while steps < 4 or clock() - t0 < (0.002 if trial else long_s):
+        while steps < 8 or clock() - t0 < (0.002 if trial else long_s):
             done = engine.step(stop)
             runs += 1
             steps += 1
             if done is not None:
                 return done, runs
-        rate[mode], hope[mode] = (engine.k - k0) / max(clock() - t0, 1e-9), 1.0
+        done_units[mode] = done_units[mode] / 2 + (engine.k - k0)
+        spent_s[mode] = spent_s[mode] / 2 + max(clock() - t0 + switch_s, 1e-9)
+        hope[mode] = 1.0
         if not trial:
             long_s *= 1.5
         other = "gallop" if mode == "resume" else "resume"
-        if rate[other] is not None and rate[other] * hope[other] <= rate[mode]:
+        r, r_other = rate(mode), rate(other)
+        if r_other is not None and r_other * hope[other] <= r:
             hope[other] *= 1.25
             trial = False
             continue
-        trial = rate[other] is None or rate[other] <= rate[mode]  # not measured faster: only hoped to be
+        trial = r_other is None or r_other <= r  # not measured faster: only hoped to be
+        t1 = clock()
         if other == "gallop":
             engine = _Gallop(P, engine.run, engine.out, engine.k)
-        else:  # a tracked run where the certificates stand
+            engine.stretch = stretch
+        else:  # a tracked run where the certificates stand (its time counts for the phase that follows)
+            stretch = max(engine.stretch, 2)
             run = _TrackedRun(P, b0 + engine.k, engine.k)
             if run.run() != engine.out:  # pragma: no cover - both are exact MES at unit k
                 raise AssertionError("Add1 engines disagree")
             runs += 1
             engine = _Resume(run, engine.out, engine.k)
+        switch_s = clock() - t1
         mode = other
 
 
