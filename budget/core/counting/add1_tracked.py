@@ -54,6 +54,8 @@ class _TrackedRun(_Run):
         self.sval = [_Q(0), _Q(1)]  # exact slope per class, None until needed
         self.spaid = [None, None]
         self.unsel = set(P.mes_projects)
+        self.unsel_mask = np.zeros(P.m, dtype=bool)  # the same, as a mask
+        self.unsel_mask[P.mes_projects] = True
         self.bound = math.inf
         self._sigma = None
         self.tf = float(t)
@@ -142,6 +144,7 @@ class _TrackedRun(_Run):
         kept = self.selected[:r0]
         new.selected = list(kept)
         new.unsel = set(P.mes_projects).difference(kept)
+        new.unsel_mask[kept] = False
         new.pays = [(q + sigma * D, sigma) for q, sigma in self.pays[:r0]]
         new.rhos = [q / P.cost_q[j] for j, (q, _) in zip(kept, new.pays)]
         new.snaps = self.snaps[:r0]
@@ -173,24 +176,27 @@ class _TrackedRun(_Run):
             return
         qf = float(q)
         sf = float(sigma)
-        # 1. poor classes of the winner stay poor
-        for vf_c, cnt, c in poor:
-            den = self.sl[c] - sf
-            if den > 0:
-                num = qf - vf_c
-                self._cap(num / den * (1 - 1e-9) - self._err(1, qf) / den)
+        # 1. poor classes of the winner stay poor (b + beta d <= q + sigma d), all at once
+        if poor:
+            cs = np.fromiter((c for _, _, c in poor), dtype=np.intp, count=npoor)
+            den = self.sl[cs] - sf
+            up = den > 0
+            if up.any():
+                den = den[up]
+                num = qf - np.fromiter((v for v, _, _ in poor), dtype=float, count=npoor)[up]
+                self._cap(float((num / den * (1 - 1e-9) - self._err(1, qf) / den).min()))
         if self.bound <= 1:
             return  # as above: the next unit will be run
         # 2. no other project gets cheaper per unit of cost than w
         cw = P.cost_f[w]
-        reps = P.clone_reps
+        reps = P.clone_reps_a
         # a rival's price per unit of cost is never below 1/(its supporters) (all of them paying equal shares),
         # and w's never rises with d (sigma <= 0): only rivals with support x rho_w >= 1 can ever reach w
         rho_w = qf / cw
-        cand = [p for p in self.unsel if p != w and reps[p] != reps[w] and P.support[p] * rho_w >= 1.0 - 1e-9]
-        if not cand:
+        ca = np.flatnonzero(self.unsel_mask & (P.support_f * rho_w >= 1.0 - 1e-9) & (reps != reps[w]))
+        if not len(ca):
             return
-        ca = np.array(cand, dtype=np.intp)
+        cand = ca.tolist()
         x0 = qf / cw * P.cost_f
         sx = sf / cw * P.cost_f
         # H_p(0) and its right slope for every rival at once, over the rivals' own entries
@@ -319,3 +325,4 @@ class _TrackedRun(_Run):
         S = self.P.sup[j]
         self.sg[S] = self.sl[self.cls[S]]
         self.unsel.discard(j)
+        self.unsel_mask[j] = False

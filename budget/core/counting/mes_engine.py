@@ -56,6 +56,10 @@ class _Prep:
         """See :func:`_clone_reps` (only tracked runs need it)."""
         return _clone_reps(self)
 
+    @cached_property
+    def clone_reps_a(self) -> np.ndarray:
+        return np.array(self.clone_reps, dtype=np.intp)
+
 
 class _Run:
     """One exact run of MES at per-voter budget ``t``.
