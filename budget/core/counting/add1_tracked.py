@@ -66,26 +66,9 @@ class _TrackedRun(_Run):
         self.round_bound: list[float] = []
         self.pays: list[tuple] = []
 
-    def _exact_val(self, c):
-        """As :meth:`_Run._exact_val`; a payment not known at this run's budget (a class kept by
-        :meth:`resume`) is its affine extrapolation."""
-        val = self.val
-        v = val[c]
-        if v is not None:
-            return v
-        chain_ = []
-        while val[c] is None:
-            chain_.append(c)
-            c = self.parent[c]
-        v = val[c]
-        paid = self.paid
-        for c in reversed(chain_):
-            pc = paid[c]
-            if pc is None:
-                pc = paid[c] = self.paid0[c] + self.spaid[c] * self.units
-            v = v - pc
-            val[c] = v
-        return v
+    def _paid_here(self, c):
+        """The payment of a class kept by :meth:`resume`, at this run's budget (payments are affine in it)."""
+        return self.paid0[c] + self.spaid[c] * self.units
 
     def _exact_slope(self, c):
         sval = self.sval

@@ -120,9 +120,15 @@ class _Run:
         v = val[c]
         paid = self.paid
         for c in reversed(chain_):
-            v = v - paid[c]
+            pc = paid[c]
+            if pc is None:  # a payment made at another budget (see _TrackedRun.resume)
+                pc = paid[c] = self._paid_here(c)
+            v = v - pc
             val[c] = v
         return v
+
+    def _paid_here(self, c):  # pragma: no cover - a plain run knows every payment it made
+        raise AssertionError(f"class {c}: payment unknown")
 
     # -- pricing
     def _classes_of(self, j):
