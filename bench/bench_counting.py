@@ -1,6 +1,6 @@
 """Benchmark: budget.core counting vs pabutools 1.2 on every real pabulib file and generated elections.
 
-Run:  nice .venv/bin/python bench/bench_counting.py [--quick] [--cap SECONDS]
+Run:  nice .venv/bin/python bench/bench_counting.py [--quick] [--cap SECONDS] [--engines]
 
 Instances: every ``*.pb`` in ``../shared/data/pabulib/`` (real elections, see SOURCES.md there) plus generated
 approval elections (seeded) up to 100,000 voters x 200 projects with budgets up to 10^9, written as .pb files so
@@ -16,6 +16,10 @@ For each instance and rule (greedy, mes, mes-add1; greedy-threshold where the fi
 * winners equal: the same projects in the same order. greedy is compared with pabutools'
   ``greedy_utilitarian_welfare(Cost_Sat)`` (ours with ``sat="cost"``; for approval files that is the default
   greedy); pabutools has no greedy-threshold, so that row shows ours only.
+
+``--engines``: instead, mes-add1 alone with each Add1 engine in turn (``auto``, what ``mes-add1`` uses; ``gallop``:
+certified stretches; ``resume``: bounds with resumed runs) in this process, every real file and generated election:
+CPU seconds, MES runs, and each engine's time as a multiple of ``auto``'s; the winners must agree.
 
 Goals (issue 13): every file and rule counted in <= 1 s of counting and <= 1.5 s as a process; >= 50x
 pabutools' counting time wherever pabutools finishes; identical winners everywhere. Prints a table, then the
@@ -127,9 +131,38 @@ def pabutools_run(path: str, rule: str, cap: float):
     return r["winners"], r["cpu"], wall
 
 
+def engines_table(files: list[str]) -> int:
+    """mes-add1 by engine (see the module docstring); returns the number of instances where winners differ."""
+    from budget.core.counting import _add1_indices, _Prep
+    from budget.core.counting.common import single_threaded_blas
+
+    names = ("auto", "gallop", "resume")
+    head = f"{'instance':44} " + " ".join(f"{n + ' s':>9} {'runs':>6}" for n in names) + "   vs auto"
+    print(head)
+    print("-" * len(head))
+    differ = 0
+    for path in files:
+        with open(path, encoding="utf-8") as fh:
+            P = _Prep(election_from_pb(parse_pb(fh.read())))
+        row, secs, outs = [], {}, set()
+        for name in names:
+            with single_threaded_blas(P.n_groups):
+                t = time.process_time()
+                winners, runs = _add1_indices(P, jump=name)
+                secs[name] = time.process_time() - t
+            outs.add(tuple(winners))
+            row.append(f"{secs[name]:9.2f} {runs:6d}")
+        differ += len(outs) > 1
+        rel = " ".join(f"{n} {secs[n] / max(secs['auto'], 1e-9):.2f}x" for n in names[1:])
+        print(f"{os.path.basename(path)[:-3][:44]:44} " + " ".join(row) + f"   {rel}"
+              + ("" if len(outs) == 1 else "   WINNERS DIFFER"), flush=True)
+    return differ
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--engines", action="store_true", help="mes-add1 by Add1 engine, in this process")
     ap.add_argument("--cap", type=float, default=None, help="pabutools cap per run in seconds (default 300, quick 60)")
     args = ap.parse_args()
     cap = args.cap or (60.0 if args.quick else 300.0)
@@ -145,6 +178,10 @@ def main():
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(generated(n, m, b, seed=i + 1))
         files.append(path)
+    if args.engines:
+        differ = engines_table(files)
+        print(f"\nwinners differ: {differ}")
+        sys.exit(1 if differ else 0)
     head = (f"{'instance':44} {'rule':16} {'equal':>5} {'ours s':>8} {'read s':>7} {'proc s':>7} "
             f"{'pabu s':>9} {'pabu proc':>9} {'ratio':>8}")
     print(head)
