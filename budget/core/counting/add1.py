@@ -134,6 +134,7 @@ def _add1_auto(P: _Prep, first: _TrackedRun, out, stop) -> tuple[list[int], int]
                 return done, runs
         done_units[mode] = done_units[mode] / 2 + (engine.k - k0)
         spent_s[mode] = spent_s[mode] / 2 + max(clock() - t0 + switch_s, 1e-9)
+        switch_s = 0.0
         hope[mode] = 1.0
         if not trial:
             long_s *= 1.5
@@ -159,7 +160,7 @@ def _add1_auto(P: _Prep, first: _TrackedRun, out, stop) -> tuple[list[int], int]
         mode = other
 
 
-def _add1_indices(P: _Prep, jump: bool | str = "gallop") -> tuple[list[int], int]:
+def _add1_indices(P: _Prep, jump: bool | str = "auto") -> tuple[list[int], int]:
     """Add1 completion; returns (winners, number of MES runs computed).
 
     pabutools reruns MES at per-voter budgets t_k = budget/n + k, k = 0, 1, 2, ...
