@@ -1,5 +1,6 @@
-"""Add1: :class:`_TrackedRun`, an exact MES run that also bounds how far the per-voter
-budget can grow before the outcome can change (the next budget where MES can change)."""
+"""Add1: :class:`_TrackedRun`, an exact MES run that also bounds, round by round, how far the per-voter
+budget can grow before the outcome can change (the next budget where MES can change), and that can be
+resumed at a larger budget keeping the rounds whose bounds reach it (:meth:`_TrackedRun.resume`)."""
 
 from __future__ import annotations
 
