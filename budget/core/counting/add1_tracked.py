@@ -54,8 +54,7 @@ class _TrackedRun(_Run):
         self.sg = np.ones(P.n_groups)  # float slope per group
         self.sval = [_Q(0), _Q(1)]  # exact slope per class, None until needed
         self.spaid = [None, None]
-        self.unsel = set(P.mes_projects)
-        self.unsel_mask = np.zeros(P.m, dtype=bool)  # the same, as a mask
+        self.unsel_mask = np.zeros(P.m, dtype=bool)  # the projects not selected yet
         self.unsel_mask[P.mes_projects] = True
         self.bound = math.inf
         self._sigma = None
@@ -127,7 +126,6 @@ class _TrackedRun(_Run):
         new.sg = new.sl[new.cls]
         kept = self.selected[:r0]
         new.selected = list(kept)
-        new.unsel = set(P.mes_projects).difference(kept)
         new.unsel_mask[kept] = False
         new.pays = [(q + sigma * D, sigma) for q, sigma in self.pays[:r0]]
         new.rhos = [q / P.cost_q[j] for j, (q, _) in zip(kept, new.pays)]
@@ -173,14 +171,13 @@ class _TrackedRun(_Run):
             return  # as above: the next unit will be run
         # 2. no other project gets cheaper per unit of cost than w
         cw = P.cost_f[w]
-        reps = P.clone_reps_a
+        reps = P.clone_reps
         # a rival's price per unit of cost is never below 1/(its supporters) (all of them paying equal shares),
         # and w's never rises with d (sigma <= 0): only rivals with support x rho_w >= 1 can ever reach w
         rho_w = qf / cw
         ca = np.flatnonzero(self.unsel_mask & (P.support_f * rho_w >= 1.0 - 1e-9) & (reps != reps[w]))
         if not len(ca):
             return
-        cand = ca.tolist()
         x0 = qf / cw * P.cost_f
         sx = sf / cw * P.cost_f
         # H_p(0) and its right slope for every rival at once, over the rivals' own entries
@@ -194,35 +191,28 @@ class _TrackedRun(_Run):
         X = np.repeat(x0[ca], lens)
         h = np.add.reduceat(ew * np.minimum(bb, X), seg) - P.cost_f[ca]
         sl = np.add.reduceat(ew * np.where(bb < X, self.sg[eg], np.repeat(sx[ca], lens)), seg)
-        h0 = dict(zip(cand, h.tolist()))
-        slope = dict(zip(cand, sl.tolist()))
         # the usual case, decided at once for all rivals: surely below 0 now and its tangent (an upper bound on the
         # concave H_p) reaches 0 only at or after the bound, or never
         n = P.support_f[ca]
         err = 1e-9 * n * (x0[ca] + self.tf + 1.0) + 4.0 * n * self.dabs  # self._err, for every rival at once
         with np.errstate(divide="ignore", invalid="ignore"):
             far = (h < -err) & ((sl <= 0) | ((-h - err) / sl >= self.bound))
-        for p in ca[~far].tolist():
-            err = self._err(P.support[p], x0[p])
-            if h0[p] < -err:
-                if slope[p] <= 0:  # pragma: no cover - decided above
-                    continue  # concave and not increasing: never reaches 0
-                d1 = -h0[p] / slope[p]
-                if d1 - err / slope[p] >= self.bound:
-                    continue
-                self._newton(p, w, q, sigma, x0[p], sx[p], d1, slope[p])
+        for i in np.flatnonzero(~far).tolist():
+            p, h_p, sl_p, err_p = int(ca[i]), float(h[i]), float(sl[i]), float(err[i])
+            if h_p < -err_p:  # below 0, its tangent reaching 0 before the bound (the rest are far): Newton
+                self._newton(p, w, q, sigma, x0[p], sx[p], -h_p / sl_p, sl_p)
                 continue
             # a (near-)tie: decide exactly
             items_p = self._classes_of(p)
             xq = q * P.cost_q[p] / P.cost_q[w]
-            h = -P.cost_q[p]
+            hq = -P.cost_q[p]
             for _, cnt, c in items_p:
                 v = self._exact_val(c)
-                h += cnt * (v if v < xq else xq)
-            if h < 0:
-                self._cap(0.0 if h0[p] >= -err else self.bound)  # pragma: no cover - float said near-tie
+                hq += cnt * (v if v < xq else xq)
+            if hq < 0:
+                self._cap(0.0 if h_p >= -err_p else self.bound)  # pragma: no cover - float said near-tie
                 continue
-            if h > 0:  # pragma: no cover - impossible: w was the cheapest
+            if hq > 0:  # pragma: no cover - impossible: w was the cheapest
                 self._cap(0.0)
                 continue
             sxq = sigma * P.cost_q[p] / P.cost_q[w]
@@ -273,7 +263,7 @@ class _TrackedRun(_Run):
 
     def _bound_end(self):
         P = self.P
-        for p in self.unsel:
+        for p in np.flatnonzero(self.unsel_mask).tolist():
             S = P.sup[p]
             ws = P.supw[p]
             total = ws.dot(self.bf[S])
@@ -308,5 +298,4 @@ class _TrackedRun(_Run):
             self.paid0.extend([q - sigma * self.units] * len(rich))
         S = self.P.sup[j]
         self.sg[S] = self.sl[self.cls[S]]
-        self.unsel.discard(j)
         self.unsel_mask[j] = False

@@ -52,13 +52,9 @@ class _Prep:
         self.min_cost_f = float(self.cost_f.min()) if m else 1.0
 
     @cached_property
-    def clone_reps(self) -> list[int]:
+    def clone_reps(self) -> np.ndarray:
         """See :func:`_clone_reps` (only tracked runs need it)."""
         return _clone_reps(self)
-
-    @cached_property
-    def clone_reps_a(self) -> np.ndarray:
-        return np.array(self.clone_reps, dtype=np.intp)
 
 
 class _Run:
@@ -377,7 +373,7 @@ class _Run:
         self.bf[S] = self.vf[newc]
 
 
-def _clone_reps(P: _Prep) -> list[int]:
+def _clone_reps(P: _Prep) -> np.ndarray:
     """For each project, the smallest-id project with the same supporters and exact cost
     (such "clones" always have exactly the same price, so ids decide between them)."""
     first: dict = {}
@@ -385,4 +381,4 @@ def _clone_reps(P: _Prep) -> list[int]:
     for j in range(P.m):
         key = (P.sup[j].tobytes(), P.cost_q[j])
         reps.append(first.setdefault(key, j))
-    return reps
+    return np.array(reps, dtype=np.intp)
