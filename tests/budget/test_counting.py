@@ -7,10 +7,12 @@ pabutools selects them, not only the same set.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -417,3 +419,88 @@ def test_resumed_run_equals_a_fresh_run_and_its_bound_holds(case, jumps):
         if 2 <= run.bound < 10**6:
             inside = math.ceil(run.bound) - 1
             assert C._Run(P, t + inside).run() == out
+
+
+# --------------------------------------------------------------------------- the poorer classes' money in one sum
+
+
+class _CheckedRun(C._TrackedRun):
+    """A tracked run that checks every sum through the rounds (money and slopes) against the class-by-class sum
+    of exact budgets or slopes, and also runs the money sum over all the classes poorer than every price."""
+
+    checked = 0
+
+    def _path_sum(self, ids, counts, start, per_round):
+        total = super()._path_sum(ids, counts, start, per_round)
+        each = self._exact_val if per_round is self.qs else self._exact_slope
+        assert total == sum(int(k) * each(int(c)) for c, k in zip(ids, counts))
+        _CheckedRun.checked += len(ids) > 0
+        return total
+
+    def _exact_price(self, j, rho=None):
+        q, items, npoor = super()._exact_price(j, rho)
+        if q is not None and npoor:
+            ids = np.array([c for _, _, c in items[:npoor]], dtype=np.intp)
+            self._path_sum(ids, np.array([k for _, k, _ in items[:npoor]], dtype=np.int64), self.t, self.qs)
+        return q, items, npoor
+
+
+@contextlib.contextmanager
+def aggregated_always():
+    """Sums over the poorer classes go through the rounds however few the classes are."""
+    from budget.core.counting import add1_tracked, mes_engine
+
+    saved = mes_engine._AGG_MIN
+    mes_engine._AGG_MIN = add1_tracked._AGG_MIN = -1
+    try:
+        yield
+    finally:
+        mes_engine._AGG_MIN = add1_tracked._AGG_MIN = saved
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(add1_elections(), st.lists(st.integers(1, 40), min_size=1, max_size=4))
+def test_the_poorer_classes_money_through_the_rounds_payments(case, jumps):
+    # the same outcome as pabutools and as the class-by-class sums, at every budget and in resumed runs
+    e, _ = case
+    P = C._Prep(e)
+    if P.n_voters == 0:
+        return
+    t = P.budget / P.n_voters
+    with aggregated_always():
+        plain = C._Run(P, t).run()
+        assert [P.names[j] for j in plain] == pabu(e, "mes")
+        run = _CheckedRun(P, t)
+        assert run.run() == plain
+        for D in jumps:
+            run = run.resume(D)  # a _CheckedRun too, keeping what still holds
+            t += D
+            assert run.run() == C._Run(P, t).run() == _CheckedRun(P, t).run()
+
+
+def crowded_election(rng: random.Random, n_voters: int, scale: int) -> Election:
+    """Cheap projects on random ballots: most voters run out of money along different paths (many poorer classes)."""
+    projects = {f"P{j:02d}": rng.randint(10, 300) * scale for j in range(24)}
+    ballots = [{p: 1 for p in rng.sample(list(projects), rng.randint(1, 8))} for _ in range(n_voters)]
+    return Election(2000 * scale, projects, ballots)
+
+
+@pytest.mark.parametrize("seed,scale", [(7, 1), (8, 1000), (9, 10**6)])
+def test_the_poorer_classes_money_on_crowded_elections(seed, scale):
+    # every aggregated sum equals the class-by-class sum; Add1's engines agree with the sums forced everywhere
+    e = crowded_election(random.Random(seed), 300, scale)
+    P = C._Prep(e)
+    before = _CheckedRun.checked
+    t = P.budget / P.n_voters
+    with aggregated_always():
+        run = _CheckedRun(P, t)
+        run.run()
+        for k in range(0, 40 * scale, 3 * scale):
+            assert _CheckedRun(P, t + k).run() == C._Run(P, t + k).run()
+            if k:
+                run = run.resume(3 * scale)
+                assert run.run() == C._Run(P, t + k).run()
+        forced = C._add1_indices(P, jump="auto")[0]
+    assert _CheckedRun.checked - before > 50
+    assert forced == C._add1_indices(P, jump="gallop")[0]
+    assert [P.names[j] for j in forced] == mes_add1(e)

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from .common import _EPS, _Q
-from .mes_engine import _Prep, _Run
+from .mes_engine import _AGG_MIN, _Prep, _Run
 
 
 class _TrackedRun(_Run):
@@ -103,7 +103,7 @@ class _TrackedRun(_Run):
         P = self.P
         r0 = next((r for r, b in enumerate(self.round_bound) if b <= D), len(self.round_bound)) if keep else 0
         n_c, cls, dabs, slerr, slmax = self.snaps[r0]
-        new = _TrackedRun(P, self.t + D, self.units + D)
+        new = type(self)(P, self.t + D, self.units + D)
         # the kept classes: payments and slopes carry over (a payment is q + sigma x units); exact budgets are
         # computed from them when needed; float budgets are extrapolated, and their error bound grows by D times
         # the slopes' error bound and two roundings
@@ -118,6 +118,8 @@ class _TrackedRun(_Run):
         new.vf, new.sl = np.zeros(size), np.zeros(size)
         new.sl[:n_c] = self.sl[:n_c]
         new.vf[:n_c] = self.vf[:n_c] + self.sl[:n_c] * float(D)  # every kept class: an earlier snapshot may need it
+        new.paths = np.zeros((size, self.paths.shape[1]), dtype=bool)
+        new.paths[:n_c] = self.paths[:n_c]
         new.slerr, new.slmax = slerr, slmax
         new.dabs = dabs + 1.01 * D * slerr + 4.0 * _EPS * new.tf
         new._set_tolerance(new.dabs + P.m * new.step_abs)
@@ -129,6 +131,7 @@ class _TrackedRun(_Run):
         new.unsel_mask[kept] = False
         new.pays = [(q + sigma * D, sigma) for q, sigma in self.pays[:r0]]
         new.rhos = [q / P.cost_q[j] for j, (q, _) in zip(kept, new.pays)]
+        new.qs = [q for q, _ in new.pays]
         new.snaps = self.snaps[:r0]
         new.round_bound = [b - D for b in self.round_bound[:r0]]
         new.bound = new.round_bound[-1] if r0 else math.inf
@@ -152,7 +155,12 @@ class _TrackedRun(_Run):
             return
         poor = items[:npoor]
         n_rich = P.support[w] - sum(cnt for _, cnt, _ in poor)
-        sigma = -sum((cnt * self._exact_slope(c) for _, cnt, c in poor), _Q(0)) / n_rich
+        if npoor > _AGG_MIN:  # the poor classes' slopes in one sum: 1 - the sigmas of the rounds each paid in
+            ids = np.fromiter((c for _, _, c in poor), dtype=np.intp, count=npoor)
+            counts = np.fromiter((cnt for _, cnt, _ in poor), dtype=np.int64, count=npoor)
+            sigma = -self._path_sum(ids, counts, _Q(1), [s for _, s in self.pays]) / n_rich
+        else:
+            sigma = -sum((cnt * self._exact_slope(c) for _, cnt, c in poor), _Q(0)) / n_rich
         self._sigma = sigma
         if self.bound <= 0:
             return

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import heapq
 import math
-from bisect import bisect_left
 from functools import cached_property
 from itertools import chain
-from operator import itemgetter
 
 import numpy as np
 
 from .common import _EPS, _Q, _exact
 from .election import Election, _approval_groups
+
+# _exact_price sums the money of up to this many surely poorer supporter classes class by class (an exact value
+# each, from a chain of exact payments), of more in one sum through the rounds' payments (_Run._path_sum)
+_AGG_MIN = 24
 
 
 class _Prep:
@@ -88,6 +90,10 @@ class _Run:
         self.cls = np.ones(P.n_groups, dtype=np.intp)
         self.bf = np.full(P.n_groups, tf)
         self.rhos = []  # exact price per unit of cost of each round's winner
+        self.qs = []  # exact payment of each round's winner's rich supporters (see _path_sum)
+        # paths[c, r]: class c's voters paid (the full share) in round r; classes 0 (nothing left) and 1 (nothing
+        # paid) pay in no round
+        self.paths = np.zeros((64, max(P.m, 1)), dtype=bool)
         self.selected: list[int] = []  # winners so far (a resumed run starts with a prefix, see _TrackedRun)
         # error bounds: float budgets are within dabs of the exact ones; float
         # prices within relative tol (sums over <= n voters; cancellation when
@@ -129,12 +135,16 @@ class _Run:
     # -- pricing
     def _classes_of(self, j):
         """[(float budget, voter count, class id)] over j's supporters, by float budget."""
+        return list(zip(*(a.tolist() for a in self._class_arrays(j))))
+
+    def _class_arrays(self, j):
+        """The same as three arrays: float budgets (ascending), voter counts, class ids."""
         P = self.P
         cnt = np.bincount(self.cls[P.sup[j]], weights=P.supw[j], minlength=len(self.val))
         nz = np.flatnonzero(cnt)
         vf = self.vf[nz]
         o = np.argsort(vf, kind="stable")
-        return list(zip(vf[o].tolist(), cnt[nz[o]].astype(np.int64).tolist(), nz[o].tolist()))
+        return vf[o], cnt[nz[o]].astype(np.int64), nz[o]
 
     def _exact_price(self, j, rho=None):
         """Exact equal-share payment q for project j (None if unaffordable), and the
@@ -142,7 +152,8 @@ class _Run:
 
         ``rho``: j's float price per unit of cost, if known; the classes whose float budgets lie surely below
         the price it implies (within the run's tolerances) pay all they have without being tested one by one."""
-        items = self._classes_of(j)
+        arrays = self._class_arrays(j)
+        items = list(zip(*(a.tolist() for a in arrays)))
         cost = self.P.cost_q[j]
         rem = self.P.support[j]
         paid = 0
@@ -154,13 +165,17 @@ class _Run:
         if rho is not None:
             # the exact price is >= rho * lo * cost; a float budget below this (less its error) is exactly below
             q_lo = rho * self.P.cost_f[j] * self.lo * (1.0 - 4.0 * _EPS) - self.dabs
-            start = bisect_left(items, q_lo, key=itemgetter(0))
-            for _, cnt, c in items[:start]:
-                v = val[c]
-                if v is None:
-                    v = ex(c)
-                paid += cnt * v
-                rem -= cnt
+            start = int(arrays[0].searchsorted(q_lo))  # as bisect_left on the items
+            if start > _AGG_MIN:
+                paid = self._path_sum(arrays[2][:start], arrays[1][:start], self.t, self.qs)
+                rem -= int(arrays[1][:start].sum())
+            else:
+                for _, cnt, c in items[:start]:
+                    v = val[c]
+                    if v is None:
+                        v = ex(c)
+                    paid += cnt * v
+                    rem -= cnt
         for k, (_, cnt, c) in enumerate(items[start:], start):
             v = val[c]
             if v is None:
@@ -184,6 +199,21 @@ class _Run:
             if ex(c) < q:
                 return self._exact_price_slow(j)
         return q, items, npoor
+
+    def _path_sum(self, ids, counts, start, per_round):
+        """Sum over the classes ``ids`` of ``counts`` x (``start`` - the sum of ``per_round[r]`` over the rounds
+        r the class paid in, ``self.paths``); class 0 (nothing left) adds nothing. With ``start`` = t and the
+        rounds' payments q_r this is the classes' exact money: a voter with money left has paid exactly q_r in
+        every round it paid in (paying less leaves nothing). A few exact operations instead of one per class."""
+        alive = ids != 0
+        ids, cnt = ids[alive], counts[alive]
+        total = int(cnt.sum()) * start
+        R = len(per_round)
+        if R:
+            per_class = cnt @ self.paths[ids, :R]  # how many of the classes' voters paid in each round
+            for r in np.flatnonzero(per_class).tolist():
+                total -= int(per_class[r]) * per_round[r]
+        return total
 
     def _exact_price_slow(self, j):
         """Same, ordering the classes by exact budget (only after a float misordering)."""
@@ -308,6 +338,7 @@ class _Run:
                 self.certified = False
                 return selected
             self.rhos.append(r)
+            self.qs.append(known[0])
             self._pay(j, *known)
             selected.append(j)
             remaining.discard(j)
@@ -357,12 +388,18 @@ class _Run:
             grown = np.zeros(max(2 * len(self.vf), need))
             grown[:nv] = self.vf[:nv]
             self.vf = grown
+        if need > len(self.paths):
+            grown = np.zeros((len(self.vf), self.paths.shape[1]), dtype=bool)
+            grown[:nv] = self.paths[:nv]
+            self.paths = grown
         remap = np.zeros(nv, dtype=np.intp)
         if rich:
             rich_a = np.array(rich, dtype=np.intp)
             new_ids = np.arange(nv, need, dtype=np.intp)
             remap[rich_a] = new_ids
             self.vf[nv:need] = np.maximum(self.vf[rich_a] - float(q), 0.0)
+            self.paths[nv:need] = self.paths[rich_a]
+            self.paths[nv:need, len(self.selected)] = True
             self.val.extend([None] * len(rich))
             self.parent.extend(rich)
             self.paid.extend([q] * len(rich))
