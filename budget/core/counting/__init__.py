@@ -62,7 +62,11 @@ How the implementation stays exact and fast
   each project's price, as pabutools does); every project whose float price is
   within a rigorous error margin of the best one, and every affordability test
   inside the margin, is re-decided with exact rationals. The payment that is
-  charged is always exact (``mes`` never decides anything on a float).
+  charged is always exact (``mes`` never decides anything on a float). The
+  exact money of the supporters surely poorer than the price is one sum through
+  the rounds' payments, not one exact budget per class: a voter with money left
+  paid exactly q_r in every round it paid in, so many classes cost a few exact
+  operations (:meth:`_Run._path_sum`; Budapest 2024: 1.6x faster MES runs).
 * Add1 (:func:`mes_add1`) needs the MES outcome at t_k = budget/n + k for
   k = 0, 1, ... until it stops. Two engines skip units, each with a proof:
   :class:`_Gallop`: every unit k is either run exactly or lies in a stretch
