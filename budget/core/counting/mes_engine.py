@@ -93,7 +93,7 @@ class _Run:
         self.qs = []  # exact payment of each round's winner's rich supporters (see _path_sum)
         # paths[c, r]: class c's voters paid (the full share) in round r; classes 0 (nothing left) and 1 (nothing
         # paid) pay in no round
-        self.paths = np.zeros((64, max(P.m, 1)), dtype=bool)
+        self.paths = np.zeros((64, 16), dtype=bool)  # rows and columns grow by doubling
         self.selected: list[int] = []  # winners so far (a resumed run starts with a prefix, see _TrackedRun)
         # error bounds: float budgets are within dabs of the exact ones; float
         # prices within relative tol (sums over <= n voters; cancellation when
@@ -388,9 +388,10 @@ class _Run:
             grown = np.zeros(max(2 * len(self.vf), need))
             grown[:nv] = self.vf[:nv]
             self.vf = grown
-        if need > len(self.paths):
-            grown = np.zeros((len(self.vf), self.paths.shape[1]), dtype=bool)
-            grown[:nv] = self.paths[:nv]
+        rnd = len(self.selected)
+        if need > len(self.paths) or rnd >= self.paths.shape[1]:
+            grown = np.zeros((max(len(self.vf), len(self.paths)), max(2 * rnd, self.paths.shape[1])), dtype=bool)
+            grown[:nv, :rnd] = self.paths[:nv, :rnd]
             self.paths = grown
         remap = np.zeros(nv, dtype=np.intp)
         if rich:
@@ -399,7 +400,7 @@ class _Run:
             remap[rich_a] = new_ids
             self.vf[nv:need] = np.maximum(self.vf[rich_a] - float(q), 0.0)
             self.paths[nv:need] = self.paths[rich_a]
-            self.paths[nv:need, len(self.selected)] = True
+            self.paths[nv:need, rnd] = True
             self.val.extend([None] * len(rich))
             self.parent.extend(rich)
             self.paid.extend([q] * len(rich))
