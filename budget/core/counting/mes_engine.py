@@ -232,8 +232,9 @@ class _Run:
             rem -= cnt
         return None, items, len(items)
 
-    def _float_price(self, j):
-        """Float screening: (-1, _) surely unaffordable, (0, _) unsure, (1, rho) priced."""
+    def _float_price(self, j, rho_lo=0.0):
+        """Float screening: (-1, _) surely unaffordable, (0, _) unsure, (1, rho) priced. ``rho_lo``: a lower
+        bound on j's exact price per unit of cost (prices only rise within a run: an earlier round's price)."""
         P = self.P
         b = self.bf[P.sup[j]]
         ws = P.supw[j]
@@ -244,12 +245,12 @@ class _Run:
         if avail <= cost * self.hi:
             return 0, 0.0
         n = P.support_f[j]
-        # Newton steps on the concave money-raised function F(q) = sum w * min(b, q) from q = cost/n (below the
-        # root): the iterates rise to the root, one budget level at a time, and stop when no budget lies in
-        # [q, q1) (the poor/rich split is final). A few O(supporters) passes instead of sorting the supporters;
-        # rows that would need many steps are finished by sorting.
+        # Newton steps on the concave money-raised function F(q) = sum w * min(b, q) from below the root (cost/n,
+        # or the lower bound less the float tolerance, twice): the iterates rise to the root, one budget level at a
+        # time, and stop when no budget lies in [q, q1) (the poor/rich split is final). A few O(supporters)
+        # passes instead of sorting the supporters; rows that would need many steps are finished by sorting.
         wb = ws * b
-        q = cost / n
+        q = max(cost / n, rho_lo * cost * (self.lo / self.hi) ** 2)
         for _ in range(8):
             poor = (b < q).astype(float)  # a float mask: dot with a bool array is a slow generic loop
             rich = n - ws.dot(poor)
@@ -294,8 +295,8 @@ class _Run:
             evaluated = []
             exact_q.clear()
             while heap and heap[0][0] * lo <= best * hi:
-                j = pop(heap)[1]
-                status, rho = self._float_price(j)
+                rho_lo, j = pop(heap)  # rho_lo == stale[j]
+                status, rho = self._float_price(j, rho_lo)
                 if status == 0:
                     known = self._exact_price(j)
                     if known[0] is None:
