@@ -130,7 +130,6 @@ class _TrackedRun(_Run):
         new.selected = list(kept)
         new.unsel_mask[kept] = False
         new.pays = [(q + sigma * D, sigma) for q, sigma in self.pays[:r0]]
-        new.rhos = [q / P.cost_q[j] for j, (q, _) in zip(kept, new.pays)]
         new.qs = [q for q, _ in new.pays]
         new.snaps = self.snaps[:r0]
         new.round_bound = [b - D for b in self.round_bound[:r0]]
@@ -155,10 +154,10 @@ class _TrackedRun(_Run):
             return
         poor = items[:npoor]
         n_rich = P.support[w] - sum(cnt for _, cnt, _ in poor)
+        cs = np.fromiter((c for _, _, c in poor), dtype=np.intp, count=npoor)
         if npoor > _AGG_MIN:  # the poor classes' slopes in one sum: 1 - the sigmas of the rounds each paid in
-            ids = np.fromiter((c for _, _, c in poor), dtype=np.intp, count=npoor)
             counts = np.fromiter((cnt for _, cnt, _ in poor), dtype=np.int64, count=npoor)
-            sigma = -self._path_sum(ids, counts, _Q(1), [s for _, s in self.pays]) / n_rich
+            sigma = -self._path_sum(cs, counts, _Q(1), [s for _, s in self.pays]) / n_rich
         else:
             sigma = -sum((cnt * self._exact_slope(c) for _, cnt, c in poor), _Q(0)) / n_rich
         self._sigma = sigma
@@ -168,7 +167,6 @@ class _TrackedRun(_Run):
         sf = float(sigma)
         # 1. poor classes of the winner stay poor (b + beta d <= q + sigma d), all at once
         if poor:
-            cs = np.fromiter((c for _, _, c in poor), dtype=np.intp, count=npoor)
             den = self.sl[cs] - sf
             up = den > 0
             if up.any():

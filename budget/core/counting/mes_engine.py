@@ -89,8 +89,7 @@ class _Run:
         self.vf[1] = tf
         self.cls = np.ones(P.n_groups, dtype=np.intp)
         self.bf = np.full(P.n_groups, tf)
-        self.rhos = []  # exact price per unit of cost of each round's winner
-        self.qs = []  # exact payment of each round's winner's rich supporters (see _path_sum)
+        self.qs = []  # exact payment of each round's winner's rich supporters (see rhos, _path_sum)
         # paths[c, r]: class c's voters paid (the full share) in round r; classes 0 (nothing left) and 1 (nothing
         # paid) pay in no round
         self.paths = np.zeros((64, 16), dtype=bool)  # rows and columns grow by doubling
@@ -102,6 +101,12 @@ class _Run:
         self.dabs = _EPS * tf
         self.step_abs = 2.0 * _EPS * tf
         self._set_tolerance(self.dabs + P.m * self.step_abs)
+
+    @property
+    def rhos(self) -> list:
+        """Exact price per unit of cost of each round's winner."""
+        cost_q = self.P.cost_q
+        return [q / cost_q[j] for j, q in zip(self.selected, self.qs)]
 
     def _set_tolerance(self, dabs_max):
         """Relative error bound of float prices when no float budget is off by more than ``dabs_max``."""
@@ -338,7 +343,6 @@ class _Run:
             if base is not None and not self._certify_round(len(selected), j, remaining, stale, exact_q):
                 self.certified = False
                 return selected
-            self.rhos.append(r)
             self.qs.append(known[0])
             self._pay(j, *known)
             selected.append(j)
